@@ -1,0 +1,60 @@
+// Package mxp is Sinch's MXP signalling, protocol version 10 (protocol.md
+// section 5): text frames, multi-part split and reassembly, AES-CBC
+// encryption and the short-key message model.
+package mxp
+
+// ProtocolVersion is the MXP version this package speaks.
+const ProtocolVersion = 10
+
+// MaxPartLen is the most base64 characters one frame part holds.
+const MaxPartLen = 1400
+
+// Method is an MXP message method.
+type Method int
+
+// MXP methods.
+const (
+	Invite    Method = 1
+	Ack       Method = 2
+	Join      Method = 3
+	Joined    Method = 4
+	Leave     Method = 5
+	Deny      Method = 6
+	Cancel    Method = 7
+	Update    Method = 8
+	Error     Method = 9
+	PeerEvent Method = 10
+)
+
+// Body types.
+const (
+	BodyMedia     = "media"
+	BodySDP       = "sdp"
+	BodyClient    = "client"
+	BodyErrorJSON = "error/json"
+)
+
+// Names of the name/value pairs (nvps).
+const (
+	NVPKey        = "key"
+	NVPSDP        = "sdp"
+	NVPHeaders    = "ph"
+	NVPTo         = "to"
+	NVPEarlyMedia = "earlymedia"
+	NVPDenyAll    = "denyall"
+	NVPVideo      = "video"
+)
+
+// Message is one MXP message, with the wire's short JSON keys.
+type Message struct {
+	Method            Method            `json:"md"`
+	BodyType          string            `json:"bt,omitempty"`
+	Body              string            `json:"bd,omitempty"`
+	Version           int               `json:"bv"`
+	FromUser          string            `json:"fu,omitempty"`
+	FromID            string            `json:"fi,omitempty"` // instanceId:subInstanceId
+	FromInstance      string            `json:"fd,omitempty"`
+	FromSubInstance   string            `json:"fsi,omitempty"`
+	FromSignalChannel string            `json:"fs,omitempty"`
+	NVPs              map[string]string `json:"nvps,omitempty"`
+}
