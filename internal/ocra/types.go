@@ -39,6 +39,11 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("ocra: %d %s (HTTP %d)", e.Code, e.Message, e.Status)
 }
 
+// TimestampResponse answers GET /timestamp with the server's clock.
+type TimestampResponse struct {
+	Timestamp time.Time `json:"timestamp"`
+}
+
 // Version describes the client software.
 type Version struct {
 	OS       string `json:"os"`
@@ -145,6 +150,9 @@ type CreateCallRequest struct {
 	SDP               SessionDescription `json:"sdp"`
 	Video             bool               `json:"video"`
 	PublicCallHeaders map[string]string  `json:"publicCallHeaders,omitempty"`
+	// DisplayName is the caller's display name (designed: not in Sinch's
+	// published body); the server passes it to callees in the Invite.
+	DisplayName string `json:"displayName,omitempty"`
 }
 
 // CallInstance is one callee instance a call was routed to.
