@@ -1,0 +1,437 @@
+package pubsub
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+)
+
+// Codes of the error frames a Hub sends.
+const (
+	CodeInvalidFrame = ocra.CodeValidation  // 40001: the frame failed DecodeFrame's checks
+	CodeForbidden    = ocra.CodeWrongScheme // 40301: the channel rules refuse the operation
+)
+
+const (
+	// queueSize is how many outgoing frames a connection may have waiting;
+	// a client that lets its queue fill up is dropped.
+	queueSize = 256
+	// writeWait bounds one write to a client.
+	writeWait = 10 * time.Second
+)
+
+// HubOptions configure a Hub.
+type HubOptions struct {
+	// Authorize checks the upgrade request and returns the instance it
+	// belongs to. It is required: without it every upgrade is refused.
+	Authorize func(r *http.Request) (instanceID string, err *ocra.APIError)
+	// OnVirtual receives what clients publish to c.<callId> channels. It is
+	// called on the publisher's read goroutine before the publish is acked,
+	// so it must not block, and must not call Close.
+	OnVirtual func(fromInstance, channel, message string)
+	Logger    *slog.Logger // nil discards logs
+}
+
+// Hub is the server side of the pub/sub channel, an http.Handler for
+// GET /ocra/v1/pubsub. It enforces the channel rules of protocol.md
+// section 4:
+//   - a client subscribes only to b.<own id> and s.<own id> (else 40301);
+//   - a client never publishes to b.* (40301); only Hub.Publish does;
+//   - a publish to s.* goes to every connection subscribed to it and is
+//     acked even when there is none, as PubNub does: an ack means accepted,
+//     not delivered;
+//   - a publish to c.* is handed to OnVirtual and acked;
+//   - a malformed frame is answered with an error frame (40001) and the
+//     connection stays; a frame over MaxFrameSize closes it.
+//
+// Each connection has a read goroutine and a writer goroutine fed by a
+// bounded queue, so a slow client never blocks Publish: when its queue is
+// full it is dropped.
+type Hub struct {
+	opts     HubOptions
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[*hubConn]struct{}
+	subs   map[string]map[*hubConn]struct{} // channel -> subscribers
+	wg     sync.WaitGroup                   // every connection goroutine
+}
+
+// hubConn is one client connection of a Hub.
+type hubConn struct {
+	instance string
+	ws       *websocket.Conn
+	out      chan []byte   // encoded frames for the writer; never closed
+	quit     chan struct{} // closed when the hub drops the connection
+	readDone chan struct{} // closed when the read goroutine exits
+
+	// Guarded by Hub.mu; closeCode and closeText are set before quit closes.
+	dropped   bool
+	channels  map[string]struct{}
+	closeCode int
+	closeText string
+}
+
+// NewHub returns a Hub ready to serve.
+func NewHub(opts HubOptions) *Hub {
+	return &Hub{
+		opts: opts,
+		log:  cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		upgrader: websocket.Upgrader{
+			// Clients authenticate by signature, not by cookie, so a
+			// cross-origin page gains nothing: accept any origin.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+		conns: make(map[*hubConn]struct{}),
+		subs:  make(map[string]map[*hubConn]struct{}),
+	}
+}
+
+// ServeHTTP authorizes and upgrades the request, then serves the connection
+// until it ends. A refused request gets the APIError's HTTP status and JSON
+// body before any upgrade.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.isClosed() {
+		writeAPIError(w, &ocra.APIError{Status: http.StatusServiceUnavailable,
+			Code: ocra.CodeServiceUnavailable, Message: "pubsub hub closed"})
+		return
+	}
+	instance, apiErr := h.authorize(r)
+	if apiErr != nil {
+		writeAPIError(w, apiErr)
+		return
+	}
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		h.log.Debug("pubsub: upgrade failed", "instance", instance, "err", err)
+		return // the upgrader answered with an HTTP error
+	}
+	ws.SetReadLimit(MaxFrameSize)
+	c := &hubConn{
+		instance: instance,
+		ws:       ws,
+		out:      make(chan []byte, queueSize),
+		quit:     make(chan struct{}),
+		readDone: make(chan struct{}),
+		channels: make(map[string]struct{}),
+	}
+	if !h.register(c) {
+		_ = ws.Close()
+		return
+	}
+	go h.writeLoop(c)
+	h.readLoop(c)
+}
+
+func (h *Hub) authorize(r *http.Request) (string, *ocra.APIError) {
+	if h.opts.Authorize == nil {
+		return "", &ocra.APIError{Status: http.StatusUnauthorized,
+			Code: ocra.CodeMissingAuth, Message: "pubsub hub has no Authorize"}
+	}
+	return h.opts.Authorize(r)
+}
+
+// writeAPIError answers with e's status (code/100 when e has none) and JSON.
+func writeAPIError(w http.ResponseWriter, e *ocra.APIError) {
+	status := cmp.Or(e.Status, e.Code/100)
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", ocra.ContentTypeJSON)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(e)
+}
+
+// Publish sends a server-originated message to every connection subscribed
+// to channel and returns how many it was queued for. An invalid channel or
+// a message too large for one frame reaches nobody.
+func (h *Hub) Publish(channel, message string) int {
+	n, err := h.deliver(channel, message)
+	if err != nil {
+		h.log.Warn("pubsub: publish refused", "channel", channel, "err", err)
+	}
+	return n
+}
+
+// Subscribed reports whether any connection is subscribed to channel.
+func (h *Hub) Subscribed(channel string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[channel]) > 0
+}
+
+// Disconnect drops every connection of instanceID with close code 1001. Its
+// subscriptions are gone when Disconnect returns; the close handshake
+// finishes in the background.
+func (h *Hub) Disconnect(instanceID string) {
+	h.mu.Lock()
+	var victims []*hubConn
+	for c := range h.conns {
+		if c.instance == instanceID {
+			victims = append(victims, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range victims {
+		h.drop(c, websocket.CloseGoingAway, "disconnected")
+	}
+}
+
+// Close refuses new connections (503), drops every connection and waits for
+// all their goroutines to exit. It is idempotent.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	all := make([]*hubConn, 0, len(h.conns))
+	for c := range h.conns {
+		all = append(all, c)
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		h.drop(c, websocket.CloseGoingAway, "server closing")
+	}
+	h.wg.Wait()
+}
+
+func (h *Hub) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+// register adds c to the hub unless the hub is closed. It counts c's two
+// goroutines under the lock, so that Close cannot miss them.
+func (h *Hub) register(c *hubConn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(2)
+	return true
+}
+
+// drop removes c and its subscriptions and tells its writer to close it
+// with code and text. It never blocks on the network and reports whether c
+// was still connected.
+func (h *Hub) drop(c *hubConn, code int, text string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.dropped {
+		return false
+	}
+	c.dropped = true
+	delete(h.conns, c)
+	for ch := range c.channels {
+		h.unsubscribeLocked(c, ch)
+	}
+	c.closeCode, c.closeText = code, text
+	close(c.quit)
+	return true
+}
+
+// dropSlow drops a client whose queue is full. Its writer may be stuck in a
+// write, so the TCP connection is closed at once.
+func (h *Hub) dropSlow(c *hubConn) {
+	if h.drop(c, websocket.CloseTryAgainLater, "too slow") {
+		h.log.Warn("pubsub: dropping slow connection", "instance", c.instance)
+		_ = c.ws.Close()
+	}
+}
+
+func (h *Hub) unsubscribeLocked(c *hubConn, ch string) {
+	delete(c.channels, ch)
+	if subs := h.subs[ch]; subs != nil {
+		delete(subs, c)
+		if len(subs) == 0 {
+			delete(h.subs, ch)
+		}
+	}
+}
+
+// enqueue queues b for c without blocking; a full queue drops c.
+func (h *Hub) enqueue(c *hubConn, b []byte) {
+	select {
+	case c.out <- b:
+	default:
+		h.dropSlow(c)
+	}
+}
+
+// deliver queues a message frame for every subscriber of channel.
+func (h *Hub) deliver(channel, message string) (int, error) {
+	b, err := encodeFrame(Frame{Op: OpMessage, Channel: channel, Message: message})
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var slow []*hubConn
+	h.mu.Lock()
+	for c := range h.subs[channel] {
+		select {
+		case c.out <- b:
+			n++
+		default:
+			slow = append(slow, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range slow {
+		h.dropSlow(c)
+	}
+	return n, nil
+}
+
+func (h *Hub) writeLoop(c *hubConn) {
+	defer h.wg.Done()
+	for {
+		select {
+		case b := <-c.out:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				h.log.Debug("pubsub: write failed", "instance", c.instance, "err", err)
+				h.drop(c, websocket.CloseAbnormalClosure, "")
+				_ = c.ws.Close()
+				return
+			}
+		case <-c.quit:
+			h.closeConn(c)
+			return
+		}
+	}
+}
+
+// closeConn sends the close frame and gives the client closeGrace to answer
+// before it drops the TCP connection, which ends the read goroutine.
+func (h *Hub) closeConn(c *hubConn) {
+	msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+	_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+	t := time.NewTimer(closeGrace)
+	select {
+	case <-c.readDone:
+	case <-t.C:
+	}
+	t.Stop()
+	_ = c.ws.Close()
+}
+
+func (h *Hub) readLoop(c *hubConn) {
+	defer h.wg.Done()
+	defer close(c.readDone)
+	for {
+		_, b, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				h.log.Warn("pubsub: closing connection that sent an oversized frame", "instance", c.instance)
+			}
+			h.drop(c, websocket.CloseNormalClosure, "")
+			return
+		}
+		h.handle(c, b)
+	}
+}
+
+// handle answers one frame from c.
+func (h *Hub) handle(c *hubConn, b []byte) {
+	f, err := DecodeFrame(b)
+	if err != nil {
+		h.replyError(c, f.ID, CodeInvalidFrame, strings.TrimPrefix(err.Error(), "pubsub: "))
+		return
+	}
+	switch f.Op {
+	case OpSubscribe:
+		h.subscribe(c, f)
+	case OpUnsubscribe:
+		h.unsubscribe(c, f)
+	case OpPublish:
+		h.publishFrom(c, f)
+	case OpPing:
+		h.reply(c, Frame{Op: OpPong, ID: f.ID})
+	default:
+		h.replyError(c, f.ID, CodeInvalidFrame, fmt.Sprintf("op %q is not sent by clients", f.Op))
+	}
+}
+
+func (h *Hub) subscribe(c *hubConn, f Frame) {
+	for _, ch := range f.Channels {
+		if ch != PrefixBroadcast+c.instance && ch != PrefixSignal+c.instance {
+			h.replyError(c, f.ID, CodeForbidden, fmt.Sprintf(
+				"subscribe to %s refused: an instance subscribes only to its own b. and s. channels", ch))
+			return
+		}
+	}
+	h.mu.Lock()
+	if !c.dropped {
+		for _, ch := range f.Channels {
+			c.channels[ch] = struct{}{}
+			if h.subs[ch] == nil {
+				h.subs[ch] = make(map[*hubConn]struct{})
+			}
+			h.subs[ch][c] = struct{}{}
+		}
+	}
+	h.mu.Unlock()
+	h.ack(c, f.ID)
+}
+
+func (h *Hub) unsubscribe(c *hubConn, f Frame) {
+	h.mu.Lock()
+	for _, ch := range f.Channels {
+		h.unsubscribeLocked(c, ch)
+	}
+	h.mu.Unlock()
+	h.ack(c, f.ID)
+}
+
+func (h *Hub) publishFrom(c *hubConn, f Frame) {
+	switch f.Channel[:2] {
+	case PrefixBroadcast:
+		h.replyError(c, f.ID, CodeForbidden, fmt.Sprintf(
+			"publish to %s refused: only the server publishes to broadcast channels", f.Channel))
+		return
+	case PrefixSignal:
+		if _, err := h.deliver(f.Channel, f.Message); err != nil {
+			h.replyError(c, f.ID, CodeInvalidFrame, strings.TrimPrefix(err.Error(), "pubsub: "))
+			return
+		}
+	case PrefixVirtual:
+		if h.opts.OnVirtual != nil {
+			h.opts.OnVirtual(c.instance, f.Channel, f.Message)
+		}
+	}
+	h.ack(c, f.ID)
+}
+
+// ack acknowledges request id; subscribe and unsubscribe frames without an
+// id are not acknowledged.
+func (h *Hub) ack(c *hubConn, id uint64) {
+	if id != 0 {
+		h.reply(c, Frame{Op: OpAck, ID: id})
+	}
+}
+
+func (h *Hub) replyError(c *hubConn, id uint64, code int, msg string) {
+	h.reply(c, Frame{Op: OpError, ID: id, Code: code, Message: msg})
+}
+
+func (h *Hub) reply(c *hubConn, f Frame) {
+	b, err := encodeFrame(f)
+	if err != nil {
+		h.log.Error("pubsub: cannot encode reply", "op", f.Op, "err", err)
+		return
+	}
+	h.enqueue(c, b)
+}
