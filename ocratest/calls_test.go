@@ -1,0 +1,230 @@
+package ocratest_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sinch-rtc-go/sinch/internal/mxp"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+)
+
+// decodeInvite decodes a one-part MXP frame received on a broadcast channel.
+func decodeInvite(t *testing.T, m message, instanceKey string) (mxp.Frame, *mxp.Message) {
+	t.Helper()
+	f, err := mxp.ParseFrame(m.text)
+	if err != nil {
+		t.Fatalf("ParseFrame: %v", err)
+	}
+	if f.Total != 1 {
+		t.Fatalf("invite has %d parts, want 1", f.Total)
+	}
+	key, err := ocra.DecodeSecret(instanceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mxp.DecodeMessage(key, f.Data)
+	if err != nil {
+		t.Fatalf("DecodeMessage with the instance key: %v", err)
+	}
+	return f, msg
+}
+
+func offer(callID, callee string) ocra.CreateCallRequest {
+	return ocra.CreateCallRequest{
+		CallID:            callID,
+		Destination:       ocra.Destination{Domain: "mxp", Type: ocra.DestUserID, Identity: callee},
+		SDP:               ocra.SessionDescription{Type: "offer", SDP: "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"},
+		Video:             true,
+		PublicCallHeaders: map[string]string{"topic": "lunch"},
+		DisplayName:       "Alice A.",
+	}
+}
+
+func TestCallReachesEveryCalleeInstance(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	ctx := context.Background()
+	alice, _ := register(t, s, c, "alice")
+	bob1, reg1 := register(t, s, c, "bob")
+	bob2, reg2 := register(t, s, c, "bob")
+	aliceConn, aliceRx := realtime(t, s, c, alice)
+	_, rx1 := realtime(t, s, c, bob1)
+	_, rx2 := realtime(t, s, c, bob2)
+	for _, info := range s.Instances("bob") {
+		if !info.Online {
+			t.Errorf("bob's instance %s is not online after subscribing", info.ID)
+		}
+	}
+
+	req := offer("call-1", "bob")
+	resp, err := c.CreateCall(ctx, alice, req)
+	if err != nil {
+		t.Fatalf("CreateCall: %v", err)
+	}
+	if resp.CallID != "call-1" || resp.MXPSignalChannel != "c.call-1" || resp.PublicCallHeaders["topic"] != "lunch" {
+		t.Errorf("CreateCall = %+v", resp)
+	}
+	if len(resp.Instances) != 2 || resp.Instances[0].ID != bob1.InstanceID || resp.Instances[1].ID != bob2.InstanceID {
+		t.Errorf("instances = %+v, want both of bob's", resp.Instances)
+	}
+	if key, err := ocra.DecodeSecret(resp.MXPEncryptionKey); err != nil || len(key) != 32 {
+		t.Errorf("session key decodes to %d bytes (%v), want 32", len(key), err)
+	}
+
+	wantSDP, _ := json.Marshal(req.SDP)
+	for _, callee := range []struct {
+		cr  ocra.Credentials
+		reg *ocra.CreateInstanceResponse
+		rx  <-chan message
+	}{{bob1, reg1, rx1}, {bob2, reg2, rx2}} {
+		m := receive(t, callee.rx)
+		if m.channel != "b."+callee.cr.InstanceID {
+			t.Errorf("invite on %q, want b.%s", m.channel, callee.cr.InstanceID)
+		}
+		f, inv := decodeInvite(t, m, callee.reg.Config.RTCProfile.Key)
+		want := mxp.Message{
+			Method: mxp.Invite, BodyType: mxp.BodyMedia, Version: mxp.ProtocolVersion,
+			FromUser: "alice", FromID: alice.InstanceID + ":0", FromInstance: alice.InstanceID,
+			FromSignalChannel: "s." + alice.InstanceID,
+		}
+		nvps := inv.NVPs
+		inv.NVPs = nil
+		if f.SessionID != "call-1" || !reflect.DeepEqual(*inv, want) {
+			t.Errorf("invite = session %q %+v, want call-1 %+v", f.SessionID, *inv, want)
+		}
+		if nvps[mxp.NVPKey] != resp.MXPEncryptionKey || nvps[mxp.NVPSDP] != string(wantSDP) ||
+			nvps[mxp.NVPHeaders] != `{"topic":"lunch"}` || nvps[mxp.NVPVideo] != "true" ||
+			nvps[mxp.NVPDisplayName] != "Alice A." || nvps[mxp.NVPTo] != callee.cr.InstanceID {
+			t.Errorf("invite nvps = %v", nvps)
+		}
+	}
+
+	// What the caller publishes to the call's virtual channel reaches every
+	// callee instance's signal channel, and not the caller's.
+	if err := aliceConn.Publish(ctx, "c.call-1", "10 call-1 - 0 1 Y2FuY2Vs"); err != nil {
+		t.Fatalf("Publish to c.call-1: %v", err)
+	}
+	for i, rx := range []<-chan message{rx1, rx2} {
+		cr := []ocra.Credentials{bob1, bob2}[i]
+		if m := receive(t, rx); m.channel != "s."+cr.InstanceID || m.text != "10 call-1 - 0 1 Y2FuY2Vs" {
+			t.Errorf("bob's instance %d got %+v, want the cancel on its signal channel", i+1, m)
+		}
+	}
+	if err := aliceConn.Ping(ctx); err != nil { // alice's own messages would have arrived before the pong
+		t.Fatal(err)
+	}
+	select {
+	case m := <-aliceRx:
+		t.Errorf("the caller received %+v", m)
+	default:
+	}
+}
+
+func TestCallToUserWithoutInstance(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	for _, callee := range []string{"carol", "alice"} { // alice's only instance is the caller's
+		_, err := c.CreateCall(context.Background(), alice, offer("call-to-"+callee, callee))
+		wantAPIError(t, err, ocra.CodeNotFound, "destination user not found")
+	}
+}
+
+func TestCallValidation(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	register(t, s, c, "bob")
+	if _, err := c.CreateCall(context.Background(), alice, offer("taken", "bob")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		modify func(*ocra.CreateCallRequest)
+		msg    string
+	}{
+		{"empty call id", func(r *ocra.CreateCallRequest) { r.CallID = "" }, "callId"},
+		{"call id too long", func(r *ocra.CreateCallRequest) { r.CallID = strings.Repeat("a", 129) }, "callId"},
+		{"call id with a space", func(r *ocra.CreateCallRequest) { r.CallID = "a b" }, "callId"},
+		{"call id in use", func(r *ocra.CreateCallRequest) { r.CallID = "taken" }, "already in use"},
+		{"answer instead of offer", func(r *ocra.CreateCallRequest) { r.SDP.Type = "answer" }, "sdp must be an offer"},
+		{"no destination", func(r *ocra.CreateCallRequest) { r.Destination.Identity = "" }, "destination.identity"},
+		{"unknown destination type", func(r *ocra.CreateCallRequest) { r.Destination.Type = "fax" }, `"fax"`},
+		{"phone", func(r *ocra.CreateCallRequest) {
+			r.Destination = ocra.Destination{Domain: "pstn", Type: ocra.DestPhoneNumber, Identity: "+4612345"}
+		}, "ocratest: no phone endpoint is configured for +4612345 (phone, SIP and conference far ends are not implemented yet)"},
+		{"sip", func(r *ocra.CreateCallRequest) {
+			r.Destination = ocra.Destination{Domain: "sip", Type: ocra.DestSIP, Identity: "sip:bob@example.com"}
+		}, "no SIP endpoint is configured for sip:bob@example.com"},
+		{"conference", func(r *ocra.CreateCallRequest) {
+			r.Destination = ocra.Destination{Domain: "conference", Type: ocra.DestConference, Identity: "room1"}
+		}, "no conference endpoint is configured for room1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := offer("call-"+strings.ReplaceAll(tt.name, " ", "-"), "bob")
+			tt.modify(&req)
+			_, err := c.CreateCall(context.Background(), alice, req)
+			wantAPIError(t, err, ocra.CodeValidation, tt.msg)
+		})
+	}
+}
+
+func TestReports(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	rep := ocra.CallReport{CallID: "call-1", Direction: "outgoing", StartTime: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		Duration: 12.5, Result: "HUNG_UP"}
+	if err := c.ReportCall(context.Background(), alice, rep); err != nil {
+		t.Fatalf("ReportCall: %v", err)
+	}
+	if got := s.Reports(); len(got) != 1 || got[0] != rep {
+		t.Errorf("Reports() = %+v, want [%+v]", got, rep)
+	}
+}
+
+func TestDisconnect(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	bob, _ := register(t, s, c, "bob")
+	aliceConn, _ := realtime(t, s, c, alice)
+	bobConn, _ := realtime(t, s, c, bob)
+
+	s.Disconnect("bob")
+	waitDone(t, bobConn.Done())
+	if err := aliceConn.Ping(context.Background()); err != nil {
+		t.Errorf("alice's connection after Disconnect(bob): %v", err)
+	}
+	if infos := s.Instances("bob"); len(infos) != 1 || infos[0].Online {
+		t.Errorf("Instances(bob) = %+v, want one registered, offline instance", infos)
+	}
+
+	s.DisconnectAll()
+	waitDone(t, aliceConn.Done())
+}
+
+func TestDeleteInstanceDropsItsConnection(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	conn, _ := realtime(t, s, c, alice)
+	if err := c.DeleteInstance(context.Background(), alice); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, conn.Done())
+}
+
+func waitDone(t *testing.T, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection still open")
+	}
+}

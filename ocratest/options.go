@@ -1,0 +1,75 @@
+package ocratest
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults of the server's options.
+const (
+	DefaultInstanceTTL           = 30 * 24 * time.Hour
+	DefaultTTLWindow             = 7 * 24 * time.Hour
+	DefaultConfigRefreshInterval = time.Hour
+)
+
+// Option configures NewServer.
+type Option func(*options)
+
+type options struct {
+	appKey, appSecret string
+	instanceTTL       time.Duration
+	ttlWindow         time.Duration
+	refreshInterval   time.Duration
+	now               func() time.Time
+	logger            *slog.Logger
+	tls               bool
+}
+
+// WithApplication sets the application key and secret (base64) the server
+// accepts. By default they are a random UUID and a random 32-byte secret.
+func WithApplication(key, secret string) Option {
+	return func(o *options) { o.appKey, o.appSecret = key, secret }
+}
+
+// WithInstanceTTL sets how long a new instance lives (default 30 days).
+// Tests of re-registration use short ones.
+func WithInstanceTTL(d time.Duration) Option {
+	return func(o *options) { o.instanceTTL = d }
+}
+
+// WithTTLWindow sets how long before its expiry a client should extend an
+// instance, sent in the configuration as updateInstanceTtlWindowDays
+// (default 7 days). It is never more than half the instance TTL.
+func WithTTLWindow(d time.Duration) Option {
+	return func(o *options) { o.ttlWindow = d }
+}
+
+// WithConfigRefreshInterval sets the configRefreshIntervalMs the server
+// announces (default 1 hour).
+func WithConfigRefreshInterval(d time.Duration) Option {
+	return func(o *options) { o.refreshInterval = d }
+}
+
+// WithClock sets the server's clock (default time.Now). It drives token and
+// instance expiry, the signature skew check, GET /timestamp, the Date header
+// and the tokens of Server.Token.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
+// WithLogger sets where the server logs what it refuses and routes (default:
+// nowhere).
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// WithTLS serves HTTPS and WSS with a self-signed certificate; the client of
+// Server.Client trusts it.
+func WithTLS() Option {
+	return func(o *options) { o.tls = true }
+}
+
+// ttlWindowDays is the window in days, capped at half the instance TTL.
+func (o *options) ttlWindowDays() float64 {
+	return float64(min(o.ttlWindow, o.instanceTTL/2)) / float64(24*time.Hour)
+}

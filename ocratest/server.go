@@ -1,0 +1,221 @@
+package ocratest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sinch-rtc-go/sinch/auth"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+)
+
+// Server is a fake Ocra server listening on 127.0.0.1. Its methods are safe
+// for concurrent use.
+type Server struct {
+	opts    options
+	log     *slog.Logger
+	srv     *httptest.Server
+	hub     *pubsub.Hub
+	port    int
+	closing chan struct{} // closed by Close; ends stalled requests
+
+	closeOnce sync.Once
+
+	mu           sync.Mutex
+	instances    map[string]*instance // by id
+	seq          uint64               // creation order of instances
+	nonces       map[string]time.Time // used token nonces -> token expiry
+	noncePruneAt int                  // size of nonces that triggers pruning
+	calls        map[string]*call     // by call id
+	reports      []ocra.CallReport
+	faults       []*faultEntry
+}
+
+// InstanceInfo describes a live instance, for tests.
+type InstanceInfo struct {
+	ID           string
+	UserID       string
+	DeviceID     string
+	ExpireAt     time.Time
+	Capabilities []string
+	// Online reports whether a realtime connection is subscribed to the
+	// instance's broadcast channel, where calls arrive.
+	Online bool
+}
+
+// NewServer starts a server on 127.0.0.1 and returns it; Close stops it.
+// Like httptest.NewServer, it panics when it cannot start, and when an
+// option is invalid: an empty application key, a secret that is not base64,
+// a TTL or refresh interval that is not positive, a negative TTL window or a
+// nil clock or logger.
+func NewServer(opts ...Option) *Server {
+	o := options{
+		appKey:          newUUID(),
+		appSecret:       base64.StdEncoding.EncodeToString(randomBytes(32)),
+		instanceTTL:     DefaultInstanceTTL,
+		ttlWindow:       DefaultTTLWindow,
+		refreshInterval: DefaultConfigRefreshInterval,
+		now:             time.Now,
+		logger:          slog.New(slog.DiscardHandler),
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.check(); err != nil {
+		panic("ocratest: NewServer: " + err.Error())
+	}
+	s := &Server{
+		opts:      o,
+		log:       o.logger.With("component", "ocratest"),
+		closing:   make(chan struct{}),
+		instances: make(map[string]*instance),
+		nonces:    make(map[string]time.Time),
+		calls:     make(map[string]*call),
+	}
+	s.hub = pubsub.NewHub(pubsub.HubOptions{
+		Authorize: s.authorizeRealtime,
+		OnVirtual: s.forwardVirtual,
+		Logger:    s.log,
+	})
+	if o.tls {
+		s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
+	} else {
+		s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	}
+	s.port = s.srv.Listener.Addr().(*net.TCPAddr).Port
+	return s
+}
+
+func (o *options) check() error {
+	switch {
+	case o.appKey == "":
+		return errors.New("application key is empty")
+	case o.instanceTTL <= 0:
+		return fmt.Errorf("instance TTL %v is not positive", o.instanceTTL)
+	case o.ttlWindow < 0:
+		return fmt.Errorf("TTL window %v is negative", o.ttlWindow)
+	case o.refreshInterval <= 0:
+		return fmt.Errorf("config refresh interval %v is not positive", o.refreshInterval)
+	case o.now == nil:
+		return errors.New("WithClock needs a clock")
+	case o.logger == nil:
+		return errors.New("WithLogger needs a logger")
+	}
+	if _, err := ocra.DecodeSecret(o.appSecret); err != nil {
+		return fmt.Errorf("application secret: %w", err)
+	}
+	return nil
+}
+
+// URL is the server's base URL, "http://127.0.0.1:port" ("https://..." with
+// WithTLS): the value for the SDK's environment host.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Client returns an HTTP client for the server; with WithTLS it trusts the
+// server's certificate. Close closes its idle connections.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// ApplicationKey is the application key the server accepts.
+func (s *Server) ApplicationKey() string { return s.opts.appKey }
+
+// ApplicationSecret is the application secret (base64) the server's tokens
+// are signed with.
+func (s *Server) ApplicationSecret() string { return s.opts.appSecret }
+
+// Token returns a valid registration token of userID, issued now by the
+// server's clock, as an app's backend would with auth.NewRegistrationToken.
+// Every call returns a new token (each has its own nonce). Like a failing
+// httptest setup, it panics when userID is not a valid user id (empty).
+func (s *Server) Token(userID string) string {
+	token, err := auth.NewRegistrationToken(s.opts.appKey, s.opts.appSecret, userID, auth.WithClock(s.opts.now))
+	if err != nil {
+		panic("ocratest: Token: " + err.Error())
+	}
+	return token
+}
+
+// Instances returns the live instances of userID, oldest first.
+func (s *Server) Instances(userID string) []InstanceInfo {
+	live := s.liveInstancesOf(userID, "")
+	infos := make([]InstanceInfo, len(live))
+	for i, in := range live {
+		infos[i] = InstanceInfo{
+			ID:           in.id,
+			UserID:       in.userID,
+			DeviceID:     in.deviceID,
+			ExpireAt:     in.expireAt,
+			Capabilities: slices.Clone(in.capabilities),
+			Online:       s.hub.Subscribed(pubsub.PrefixBroadcast + in.id),
+		}
+	}
+	return infos
+}
+
+// Reports returns the call reports received so far, in arrival order.
+func (s *Server) Reports() []ocra.CallReport {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reports)
+}
+
+// Disconnect drops the realtime connections of userID's instances. The
+// instances stay registered; their clients see the connection close.
+func (s *Server) Disconnect(userID string) {
+	for _, in := range s.liveInstancesOf(userID, "") {
+		s.hub.Disconnect(in.id)
+	}
+}
+
+// DisconnectAll drops every realtime connection.
+func (s *Server) DisconnectAll() {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.instances))
+	for id := range s.instances {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.hub.Disconnect(id)
+	}
+}
+
+// Close stops the server: stalled requests end, realtime connections close,
+// and Close returns once every request and connection goroutine is done.
+// It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.hub.Close()
+		s.srv.Close()
+	})
+}
+
+// randomBytes returns n random bytes.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b) // never fails; it crashes the program if the system has no randomness
+	return b
+}
+
+// randomKey returns n random bytes and their standard base64 form.
+func randomKey(n int) ([]byte, string) {
+	b := randomBytes(n)
+	return b, base64.StdEncoding.EncodeToString(b)
+}
+
+// newUUID returns a random UUID version 4 in its canonical text form.
+func newUUID() string {
+	b := randomBytes(16)
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // variant 10
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
