@@ -3,6 +3,8 @@
 // encryption and the short-key message model.
 package mxp
 
+import "strconv"
+
 // ProtocolVersion is the MXP version this package speaks.
 const ProtocolVersion = 10
 
@@ -57,4 +59,35 @@ type Message struct {
 	FromSubInstance   string            `json:"fsi,omitempty"`
 	FromSignalChannel string            `json:"fs,omitempty"`
 	NVPs              map[string]string `json:"nvps,omitempty"`
+}
+
+// NVPDisplayName carries the caller's display name in an Invite (designed:
+// Sinch sends it in the push payload, which this SDK does not use).
+const NVPDisplayName = "dn"
+
+var methodNames = [...]string{
+	Invite:    "Invite",
+	Ack:       "Ack",
+	Join:      "Join",
+	Joined:    "Joined",
+	Leave:     "Leave",
+	Deny:      "Deny",
+	Cancel:    "Cancel",
+	Update:    "Update",
+	Error:     "Error",
+	PeerEvent: "PeerEvent",
+}
+
+// String returns the method's name, such as "Invite", or "Method(n)" for a
+// number outside the protocol.
+func (m Method) String() string {
+	if m.valid() {
+		return methodNames[m]
+	}
+	return "Method(" + strconv.Itoa(int(m)) + ")"
+}
+
+// valid reports whether m is one of the protocol's methods.
+func (m Method) valid() bool {
+	return m >= Invite && m <= PeerEvent
 }
