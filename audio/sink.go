@@ -1,0 +1,21 @@
+package audio
+
+// Sink consumes the audio a call receives.
+//
+// WriteFrame is called from the call's media goroutine with each frame of
+// received audio at [SampleRate]. The slice is reused once WriteFrame returns:
+// a sink that keeps samples must copy them. WriteFrame should return quickly;
+// a slow sink delays the audio that follows.
+type Sink interface {
+	WriteFrame(frame []int16) error
+}
+
+// SinkFunc adapts a function to a [Sink]. The frame passed to the function is
+// reused after it returns: copy the samples to keep them.
+type SinkFunc func(frame []int16)
+
+// WriteFrame calls f(frame) and returns nil.
+func (f SinkFunc) WriteFrame(frame []int16) error {
+	f(frame)
+	return nil
+}

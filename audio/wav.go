@@ -1,0 +1,256 @@
+package audio
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+const (
+	wavFormatPCM        = 1
+	wavFormatExtensible = 0xFFFE
+	wavHeaderSize       = 44
+	// maxFmtChunk bounds the fmt chunk we read into memory; the largest
+	// standard one (WAVE_FORMAT_EXTENSIBLE) is 40 bytes.
+	maxFmtChunk = 256
+	// maxWAVData is the largest data chunk whose RIFF size still fits 32 bits.
+	maxWAVData = 0xFFFFFFFF - (wavHeaderSize - 8)
+)
+
+// NewWAVSource returns a source reading a RIFF WAV stream of 16-bit mono PCM
+// at 8000, 16000 or 48000 Hz; 16 and 48 kHz audio is resampled to
+// [SampleRate]. It reads the header from r at once and returns an error that
+// names the problem when the stream is not such a file (stereo, 8-bit,
+// compressed, another sample rate, a truncated header). The source ends with
+// [io.EOF] at the end of the data chunk.
+func NewWAVSource(r io.Reader) (Source, error) {
+	if r == nil {
+		return nil, errors.New("audio: nil WAV reader")
+	}
+	rate, data, err := readWAVHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	return NewPCMSource(data, rate)
+}
+
+// WAVFile is a [Source] reading a WAV file opened by [OpenWAV].
+type WAVFile struct {
+	Source
+	f *os.File
+}
+
+// OpenWAV opens the WAV file at path as a source, as [NewWAVSource] does for a
+// reader. Close the returned file when the source is no longer read.
+func OpenWAV(path string) (*WAVFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("audio: %w", err)
+	}
+	src, err := NewWAVSource(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return &WAVFile{Source: src, f: f}, nil
+}
+
+// Close closes the file.
+func (w *WAVFile) Close() error { return w.f.Close() }
+
+// readWAVHeader reads the RIFF header and chunks up to the data chunk and
+// returns the sample rate and a reader of the data chunk.
+func readWAVHeader(r io.Reader) (rate int, data io.Reader, err error) {
+	var riff [12]byte
+	if _, err := io.ReadFull(r, riff[:]); err != nil {
+		return 0, nil, wavReadError("RIFF header", err)
+	}
+	if string(riff[0:4]) != "RIFF" || string(riff[8:12]) != "WAVE" {
+		return 0, nil, errors.New("audio: not a WAV file (no RIFF/WAVE header)")
+	}
+	for {
+		var hdr [8]byte
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return 0, nil, errors.New("audio: WAV file has no data chunk")
+			}
+			return 0, nil, wavReadError("chunk header", err)
+		}
+		id, size := string(hdr[0:4]), int64(binary.LittleEndian.Uint32(hdr[4:8]))
+		switch id {
+		case "fmt ":
+			if rate != 0 {
+				return 0, nil, errors.New("audio: WAV file has two fmt chunks")
+			}
+			if rate, err = readWAVFormat(r, size); err != nil {
+				return 0, nil, err
+			}
+		case "data":
+			if rate == 0 {
+				return 0, nil, errors.New("audio: WAV data chunk comes before the fmt chunk")
+			}
+			return rate, io.LimitReader(r, size), nil
+		default:
+			if _, err := io.CopyN(io.Discard, r, size+size%2); err != nil {
+				return 0, nil, wavReadError(fmt.Sprintf("%q chunk", id), err)
+			}
+		}
+	}
+}
+
+// readWAVFormat reads a fmt chunk body of size bytes and checks that it
+// describes 16-bit mono PCM at a supported rate.
+func readWAVFormat(r io.Reader, size int64) (int, error) {
+	if size < 16 || size > maxFmtChunk {
+		return 0, fmt.Errorf("audio: WAV fmt chunk has invalid size %d", size)
+	}
+	body := make([]byte, size+size%2)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return 0, wavReadError("fmt chunk", err)
+	}
+	format := binary.LittleEndian.Uint16(body[0:2])
+	channels := binary.LittleEndian.Uint16(body[2:4])
+	rate := binary.LittleEndian.Uint32(body[4:8])
+	bits := binary.LittleEndian.Uint16(body[14:16])
+	if format == wavFormatExtensible && size >= 26 {
+		// The sub-format GUID starts with the format code.
+		format = binary.LittleEndian.Uint16(body[24:26])
+	}
+	switch {
+	case format != wavFormatPCM:
+		return 0, fmt.Errorf("audio: WAV format %#x is not PCM; only 16-bit PCM is supported", format)
+	case channels != 1:
+		return 0, fmt.Errorf("audio: WAV file has %d channels; only mono is supported", channels)
+	case bits != 16:
+		return 0, fmt.Errorf("audio: WAV file has %d-bit samples; only 16-bit is supported", bits)
+	case rate != 8000 && rate != 16000 && rate != 48000:
+		return 0, fmt.Errorf("audio: WAV sample rate %d Hz is not supported (use 8000, 16000 or 48000)", rate)
+	}
+	return int(rate), nil
+}
+
+func wavReadError(what string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("audio: WAV file truncated in the %s", what)
+	}
+	return fmt.Errorf("audio: reading WAV %s: %w", what, err)
+}
+
+// WAVWriter is a [Sink] that writes 16-bit mono PCM at [SampleRate] as a WAV
+// file. It is safe for concurrent use: frames usually arrive from a call's
+// media goroutine while another goroutine calls Close.
+type WAVWriter struct {
+	mu      sync.Mutex
+	w       io.WriteSeeker
+	start   int64 // offset of the header in w
+	started bool  // the header has been written
+	size    int64 // bytes of sample data written
+	buf     []byte
+	err     error // sticky: the first failure, or errWAVClosed
+}
+
+var errWAVClosed = errors.New("audio: WAV writer is closed")
+
+// NewWAVWriter returns a writer of a WAV file to w, starting at w's current
+// offset. The RIFF sizes are fixed when Close is called; until then the file
+// is incomplete.
+func NewWAVWriter(w io.WriteSeeker) *WAVWriter {
+	return &WAVWriter{w: w}
+}
+
+// WriteFrame appends the samples of frame. After an error, every later call
+// returns the same error.
+func (w *WAVWriter) WriteFrame(frame []int16) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.writeHeaderOnce(); err != nil {
+		return err
+	}
+	n := int64(2 * len(frame))
+	if w.size+n > maxWAVData {
+		w.err = errors.New("audio: WAV file would exceed 4 GiB")
+		return w.err
+	}
+	w.buf = w.buf[:0]
+	for _, s := range frame {
+		w.buf = binary.LittleEndian.AppendUint16(w.buf, uint16(s))
+	}
+	if _, err := w.w.Write(w.buf); err != nil {
+		w.err = fmt.Errorf("audio: writing WAV data: %w", err)
+		return w.err
+	}
+	w.size += n
+	return nil
+}
+
+// Close writes the final RIFF and data chunk sizes and leaves w's offset at
+// the end of the file. It does not close w. Later calls return an error.
+func (w *WAVWriter) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.writeHeaderOnce(); err != nil {
+		return err
+	}
+	w.err = errWAVClosed
+	var size [4]byte
+	binary.LittleEndian.PutUint32(size[:], uint32(wavHeaderSize-8+w.size))
+	if err := w.writeAt(w.start+4, size[:]); err != nil {
+		return err
+	}
+	binary.LittleEndian.PutUint32(size[:], uint32(w.size))
+	if err := w.writeAt(w.start+wavHeaderSize-4, size[:]); err != nil {
+		return err
+	}
+	if _, err := w.w.Seek(w.start+wavHeaderSize+w.size, io.SeekStart); err != nil {
+		return fmt.Errorf("audio: finishing WAV file: %w", err)
+	}
+	return nil
+}
+
+func (w *WAVWriter) writeAt(off int64, b []byte) error {
+	if _, err := w.w.Seek(off, io.SeekStart); err != nil {
+		return fmt.Errorf("audio: finishing WAV file: %w", err)
+	}
+	if _, err := w.w.Write(b); err != nil {
+		return fmt.Errorf("audio: finishing WAV file: %w", err)
+	}
+	return nil
+}
+
+// writeHeaderOnce writes a header with zero sizes before the first samples.
+func (w *WAVWriter) writeHeaderOnce() error {
+	if w.err != nil || w.started {
+		return w.err
+	}
+	start, err := w.w.Seek(0, io.SeekCurrent)
+	if err != nil {
+		w.err = fmt.Errorf("audio: writing WAV header: %w", err)
+		return w.err
+	}
+	if _, err := w.w.Write(wavHeader()); err != nil {
+		w.err = fmt.Errorf("audio: writing WAV header: %w", err)
+		return w.err
+	}
+	w.start, w.started = start, true
+	return nil
+}
+
+// wavHeader returns the 44-byte header of 16-bit mono PCM at SampleRate with
+// zero RIFF and data sizes.
+func wavHeader() []byte {
+	const blockAlign = 2
+	h := make([]byte, 0, wavHeaderSize)
+	h = append(h, "RIFF\x00\x00\x00\x00WAVEfmt "...)
+	h = binary.LittleEndian.AppendUint32(h, 16)
+	h = binary.LittleEndian.AppendUint16(h, wavFormatPCM)
+	h = binary.LittleEndian.AppendUint16(h, 1) // channels
+	h = binary.LittleEndian.AppendUint32(h, SampleRate)
+	h = binary.LittleEndian.AppendUint32(h, SampleRate*blockAlign) // byte rate
+	h = binary.LittleEndian.AppendUint16(h, blockAlign)
+	h = binary.LittleEndian.AppendUint16(h, 16) // bits per sample
+	h = append(h, "data\x00\x00\x00\x00"...)
+	return h
+}

@@ -1,0 +1,150 @@
+// Package rtc builds the pion WebRTC stack the SDK uses for call media and
+// moves audio between Go code and pion tracks.
+//
+// [NewAPI] is the single place where codecs, interceptors and ICE settings are
+// chosen; [AudioSender] and [AudioReceiver] are the PCMU media pipeline of a
+// call, independent of signalling.
+package rtc
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// Payload types the media engine registers. PCMU's is the static one of RFC
+// 3551; the others are the dynamic ones browsers commonly use.
+const (
+	PayloadTypePCMU           = 0
+	PayloadTypeVP8            = 96
+	PayloadTypeTelephoneEvent = 101
+	PayloadTypeOpus           = 111
+)
+
+// MimeTypeTelephoneEvent is the MIME type of RFC 4733 DTMF events.
+const MimeTypeTelephoneEvent = "audio/telephone-event"
+
+// Loopback mode ICE timeouts: a test call on 127.0.0.1 fails fast.
+const (
+	loopbackDisconnectedTimeout = 2 * time.Second
+	loopbackFailedTimeout       = 4 * time.Second
+	loopbackKeepAlive           = 500 * time.Millisecond
+)
+
+// Config selects how peer connections are built.
+type Config struct {
+	// Loopback restricts ICE to 127.0.0.1 host candidates over UDP on the
+	// loopback interface, without mDNS and with short ICE timeouts. It is
+	// for tests: such a peer connection reaches only peers in the same host.
+	Loopback bool
+	// ICEServers are the STUN and TURN servers, usually from Ocra.
+	ICEServers []webrtc.ICEServer
+	// ICETransportPolicy is webrtc.ICETransportPolicyAll (the zero value) or
+	// webrtc.ICETransportPolicyRelay to force TURN.
+	ICETransportPolicy webrtc.ICETransportPolicy
+}
+
+// NewAPI returns a pion API whose peer connections offer PCMU first (so that
+// two SDK endpoints agree on it), then Opus and telephone-event for audio and
+// VP8 for video, with pion's default interceptors (NACK, RTCP reports, TWCC).
+func NewAPI(cfg Config) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := registerCodecs(m); err != nil {
+		return nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, fmt.Errorf("rtc: registering interceptors: %w", err)
+	}
+	return webrtc.NewAPI(
+		webrtc.WithMediaEngine(m),
+		webrtc.WithInterceptorRegistry(ir),
+		webrtc.WithSettingEngine(cfg.settingEngine()),
+	), nil
+}
+
+// PeerConnectionConfig returns the configuration for API.NewPeerConnection.
+func (c Config) PeerConnectionConfig() webrtc.Configuration {
+	return webrtc.Configuration{
+		ICEServers:         c.ICEServers,
+		ICETransportPolicy: c.ICETransportPolicy,
+	}
+}
+
+// PCMUCodec is the capability of the SDK's audio tracks.
+func PCMUCodec() webrtc.RTPCodecCapability {
+	return webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}
+}
+
+// NewPCMUTrack returns a local audio track for an [AudioSender].
+func NewPCMUTrack(id, streamID string) (*webrtc.TrackLocalStaticSample, error) {
+	t, err := webrtc.NewTrackLocalStaticSample(PCMUCodec(), id, streamID)
+	if err != nil {
+		return nil, fmt.Errorf("rtc: creating audio track: %w", err)
+	}
+	return t, nil
+}
+
+func registerCodecs(m *webrtc.MediaEngine) error {
+	audio := []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: PCMUCodec(), PayloadType: PayloadTypePCMU},
+		{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+				SDPFmtpLine: "minptime=10;useinbandfec=1",
+			},
+			PayloadType: PayloadTypeOpus,
+		},
+		{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: MimeTypeTelephoneEvent, ClockRate: 8000, SDPFmtpLine: "0-16",
+			},
+			PayloadType: PayloadTypeTelephoneEvent,
+		},
+	}
+	for _, c := range audio {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return fmt.Errorf("rtc: registering %s: %w", c.MimeType, err)
+		}
+	}
+	vp8 := webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
+			RTCPFeedback: []webrtc.RTCPFeedback{
+				{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"},
+				{Type: "nack"}, {Type: "nack", Parameter: "pli"},
+			},
+		},
+		PayloadType: PayloadTypeVP8,
+	}
+	if err := m.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
+		return fmt.Errorf("rtc: registering %s: %w", vp8.MimeType, err)
+	}
+	return nil
+}
+
+func (c Config) settingEngine() webrtc.SettingEngine {
+	var s webrtc.SettingEngine
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if !c.Loopback {
+		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+		return s
+	}
+	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetInterfaceFilter(isLoopbackInterface)
+	s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) })
+	s.SetICETimeouts(loopbackDisconnectedTimeout, loopbackFailedTimeout, loopbackKeepAlive)
+	return s
+}
+
+// isLoopbackInterface reports whether the named interface is a loopback one
+// ("lo" on Linux, "lo0" on macOS).
+func isLoopbackInterface(name string) bool {
+	ifi, err := net.InterfaceByName(name)
+	return err == nil && ifi.Flags&net.FlagLoopback != 0
+}

@@ -1,0 +1,262 @@
+package rtc
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sinch-rtc-go/sinch/audio"
+)
+
+// newLoopbackPair returns two connected peer connections: the offerer sends
+// track, the answerer receives audio and reports its remote track.
+func newLoopbackPair(t *testing.T, track webrtc.TrackLocal) (offerer, answerer *webrtc.PeerConnection, remote <-chan *webrtc.TrackRemote) {
+	t.Helper()
+	cfg := Config{Loopback: true}
+	api, err := NewAPI(cfg)
+	require.NoError(t, err)
+	offerer, err = api.NewPeerConnection(cfg.PeerConnectionConfig())
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, offerer.Close()) })
+	answerer, err = api.NewPeerConnection(cfg.PeerConnectionConfig())
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, answerer.Close()) })
+
+	_, err = offerer.AddTrack(track)
+	require.NoError(t, err)
+	_, err = answerer.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio,
+		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+	require.NoError(t, err)
+	tracks := make(chan *webrtc.TrackRemote, 1)
+	answerer.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { tracks <- tr })
+
+	offer, err := offerer.CreateOffer(nil)
+	require.NoError(t, err)
+	setLocalAndGather(t, offerer, offer)
+	require.NoError(t, answerer.SetRemoteDescription(*offerer.LocalDescription()))
+	answer, err := answerer.CreateAnswer(nil)
+	require.NoError(t, err)
+	setLocalAndGather(t, answerer, answer)
+	require.NoError(t, offerer.SetRemoteDescription(*answerer.LocalDescription()))
+	return offerer, answerer, tracks
+}
+
+func setLocalAndGather(t *testing.T, pc *webrtc.PeerConnection, desc webrtc.SessionDescription) {
+	t.Helper()
+	gathered := webrtc.GatheringCompletePromise(pc)
+	require.NoError(t, pc.SetLocalDescription(desc))
+	select {
+	case <-gathered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ICE gathering did not complete")
+	}
+}
+
+// candidateAddresses returns the connection address of every candidate line.
+func candidateAddresses(t *testing.T, sdp string) []string {
+	t.Helper()
+	var addrs []string
+	for line := range strings.Lines(sdp) {
+		if !strings.HasPrefix(line, "a=candidate:") {
+			continue
+		}
+		fields := strings.Fields(line)
+		require.GreaterOrEqual(t, len(fields), 5, "candidate line %q", line)
+		addrs = append(addrs, fields[4])
+	}
+	return addrs
+}
+
+func TestLoopbackCallCarriesToneOverPCMU(t *testing.T) {
+	track, err := NewPCMUTrack("audio", "sinch")
+	require.NoError(t, err)
+	offerer, answerer, remote := newLoopbackPair(t, track)
+
+	for _, pc := range []*webrtc.PeerConnection{offerer, answerer} {
+		sdp := pc.LocalDescription().SDP
+		addrs := candidateAddresses(t, sdp)
+		require.NotEmpty(t, addrs, "no candidates in SDP")
+		for _, a := range addrs {
+			assert.Equal(t, "127.0.0.1", a, "loopback SDP has a candidate that is not 127.0.0.1")
+		}
+		assert.NotContains(t, sdp, ".local", "mDNS candidate in loopback SDP")
+		assert.Contains(t, sdp, "a=rtpmap:0 PCMU/8000")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	tone := audio.Tone(1000, 0.5)
+	sender := NewAudioSender(track, func(frame []int16) { require.NoError(t, tone.ReadFrame(frame)) })
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- sender.Run(ctx) }()
+
+	var tr *webrtc.TrackRemote
+	select {
+	case tr = <-remote:
+	case <-ctx.Done():
+		t.Fatal("no remote track")
+	}
+	assert.Equal(t, webrtc.MimeTypePCMU, tr.Codec().MimeType)
+	assert.EqualValues(t, PayloadTypePCMU, tr.PayloadType())
+
+	detector := audio.NewToneDetector(500 * time.Millisecond)
+	receiver := NewAudioReceiver(tr, func(frame []int16) { _ = detector.WriteFrame(frame) })
+	recvDone := make(chan error, 1)
+	go func() { recvDone <- receiver.Run(ctx) }()
+
+	// Skip the first frames, then measure a full window of received audio.
+	require.NoError(t, detector.Wait(ctx, 100*time.Millisecond))
+	detector.Reset()
+	require.NoError(t, detector.Wait(ctx, 500*time.Millisecond))
+
+	freq, ratio := detector.Dominant(500, 1000, 1500)
+	assert.Equal(t, 1000.0, freq)
+	assert.GreaterOrEqual(t, ratio, 10.0)
+	p := detector.Power(1000)
+	assert.GreaterOrEqual(t, p, 10*detector.Power(500))
+	assert.GreaterOrEqual(t, p, 10*detector.Power(1500))
+	assert.InDelta(t, 0.5*32767/1.4142, detector.RMS(), 500, "received level")
+
+	// The track ends when the receiving peer connection closes.
+	require.NoError(t, answerer.Close())
+	require.NoError(t, <-recvDone)
+	receiver.Close()
+
+	sender.Close()
+	require.NoError(t, <-sendDone)
+}
+
+func TestReceiverCloseUnblocksRead(t *testing.T) {
+	track, err := NewPCMUTrack("audio", "sinch")
+	require.NoError(t, err)
+	_, _, remote := newLoopbackPair(t, track)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sender := NewAudioSender(track, func(frame []int16) { clear(frame) })
+	go func() { _ = sender.Run(ctx) }()
+	defer sender.Close()
+
+	var tr *webrtc.TrackRemote
+	select {
+	case tr = <-remote:
+	case <-ctx.Done():
+		t.Fatal("no remote track")
+	}
+	frames := make(chan struct{}, 1)
+	receiver := NewAudioReceiver(tr, func([]int16) {
+		select {
+		case frames <- struct{}{}:
+		default:
+		}
+	})
+	done := make(chan error, 1)
+	go func() { done <- receiver.Run(ctx) }()
+	select {
+	case <-frames:
+	case <-ctx.Done():
+		t.Fatal("no audio received")
+	}
+
+	// With the sender stopped, Run waits for a packet that never comes
+	// until Close expires the read.
+	sender.Close()
+	receiver.Close()
+	require.NoError(t, <-done)
+	assert.ErrorIs(t, receiver.Run(ctx), errClosed)
+}
+
+func TestRunTwiceFails(t *testing.T) {
+	track, err := NewPCMUTrack("audio", "sinch")
+	require.NoError(t, err)
+	sender := NewAudioSender(track, func(frame []int16) { clear(frame) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// An unbound track accepts and drops samples, so the Run that starts
+	// first keeps going until cancelled; the other fails at once.
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { done <- sender.Run(ctx) }()
+	}
+	require.ErrorIs(t, <-done, errAlreadyRunning)
+	cancel()
+	require.NoError(t, <-done)
+	sender.Close()
+	assert.ErrorIs(t, sender.Run(ctx), errClosed)
+}
+
+func TestFrameClockStaysOnGrid(t *testing.T) {
+	start := time.Unix(1000, 0)
+	c := frameClock{start: start}
+	assert.Equal(t, time.Duration(0), c.next(start), "first frame is due at once")
+
+	// Each frame is sent 3 ms late: the waits shrink so frames stay on the
+	// 20 ms grid instead of drifting by 3 ms per frame.
+	now := start
+	for i := 1; i <= 100; i++ {
+		now = now.Add(3 * time.Millisecond)
+		wait := c.next(now)
+		assert.Equal(t, 17*time.Millisecond, wait, "frame %d", i)
+		now = now.Add(wait)
+		assert.Equal(t, start.Add(time.Duration(i)*frameDuration), now)
+	}
+
+	// Behind by less than maxLag: catch up with frames due at once.
+	now = now.Add(60 * time.Millisecond)
+	assert.Equal(t, -40*time.Millisecond, c.next(now))
+
+	// Stalled beyond maxLag: the schedule restarts from now.
+	now = now.Add(time.Second)
+	assert.Equal(t, time.Duration(0), c.next(now))
+	assert.Equal(t, frameDuration, c.next(now))
+}
+
+func TestNewAPIModes(t *testing.T) {
+	for _, loopback := range []bool{false, true} {
+		cfg := Config{
+			Loopback:           loopback,
+			ICEServers:         []webrtc.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}},
+			ICETransportPolicy: webrtc.ICETransportPolicyRelay,
+		}
+		api, err := NewAPI(cfg)
+		require.NoError(t, err)
+		pcc := cfg.PeerConnectionConfig()
+		assert.Equal(t, cfg.ICEServers, pcc.ICEServers)
+		assert.Equal(t, webrtc.ICETransportPolicyRelay, pcc.ICETransportPolicy)
+
+		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		require.NoError(t, err)
+		_, err = pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio)
+		require.NoError(t, err)
+		_, err = pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo)
+		require.NoError(t, err)
+		offer, err := pc.CreateOffer(nil)
+		require.NoError(t, err)
+		assert.Contains(t, offer.SDP, "m=audio 9 UDP/TLS/RTP/SAVPF 0 111 101\r\n", "PCMU offered first")
+		assert.Contains(t, offer.SDP, "a=rtpmap:101 telephone-event/8000")
+		assert.Contains(t, offer.SDP, "a=rtpmap:96 VP8/90000")
+		require.NoError(t, pc.Close())
+	}
+	assert.True(t, isLoopbackInterface(loopbackName(t)))
+}
+
+// loopbackName returns the name of the host's loopback interface.
+func loopbackName(t *testing.T) string {
+	t.Helper()
+	ifs, err := net.Interfaces()
+	require.NoError(t, err)
+	for _, ifi := range ifs {
+		if ifi.Flags&net.FlagLoopback != 0 {
+			return ifi.Name
+		}
+	}
+	t.Skip("no loopback interface")
+	return ""
+}
