@@ -1,0 +1,209 @@
+package sinch
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sinch-rtc-go/sinch/internal/errs"
+)
+
+// DefaultEnvironmentHost is the Ocra host used when EnvironmentHost is not set.
+const DefaultEnvironmentHost = "ocra.api.sinch.com"
+
+// Defaults of the builder's optional settings.
+const (
+	DefaultRequestTimeout     = 10 * time.Second
+	DefaultCredentialsTimeout = time.Minute
+	DefaultOutboundNoAnswer   = 45 * time.Second
+	DefaultInboundNoAnswer    = 60 * time.Second
+	DefaultCallSetupTimeout   = 20 * time.Second
+)
+
+// SinchClientBuilder collects a client's settings; Build checks them all.
+// Each setter returns the builder, so calls chain. A builder is not safe for
+// concurrent use.
+type SinchClientBuilder struct {
+	applicationKey     string
+	environmentHost    string
+	userID             string
+	callerIdentifier   string
+	deviceID           string
+	logger             *slog.Logger
+	httpClient         *http.Client
+	iceServers         []webrtc.ICEServer
+	loopbackOnly       bool
+	requestTimeout     time.Duration
+	credentialsTimeout time.Duration
+	outboundNoAnswer   time.Duration
+	inboundNoAnswer    time.Duration
+	callSetupTimeout   time.Duration
+}
+
+// GetSinchClientBuilder returns a builder with the defaults set.
+func GetSinchClientBuilder() *SinchClientBuilder {
+	return &SinchClientBuilder{
+		environmentHost:    DefaultEnvironmentHost,
+		requestTimeout:     DefaultRequestTimeout,
+		credentialsTimeout: DefaultCredentialsTimeout,
+		outboundNoAnswer:   DefaultOutboundNoAnswer,
+		inboundNoAnswer:    DefaultInboundNoAnswer,
+		callSetupTimeout:   DefaultCallSetupTimeout,
+	}
+}
+
+// ApplicationKey sets the application key from the Sinch dashboard (a UUID).
+func (b *SinchClientBuilder) ApplicationKey(key string) *SinchClientBuilder {
+	b.applicationKey = key
+	return b
+}
+
+// EnvironmentHost sets the Ocra host: "ocra.api.sinch.com" or
+// "https://host[:port]" use TLS; "http://host:port" (a local test server
+// such as ocratest) is plain HTTP, and only when written with that scheme.
+func (b *SinchClientBuilder) EnvironmentHost(host string) *SinchClientBuilder {
+	b.environmentHost = host
+	return b
+}
+
+// UserID sets the user this client registers as: at most 255 bytes of
+// A-Z a-z 0-9 - _ =.
+func (b *SinchClientBuilder) UserID(id string) *SinchClientBuilder {
+	b.userID = id
+	return b
+}
+
+// CallerIdentifier sets the E.164 number shown to phones this client calls;
+// CallPhoneNumber needs it.
+func (b *SinchClientBuilder) CallerIdentifier(cli string) *SinchClientBuilder {
+	b.callerIdentifier = cli
+	return b
+}
+
+// DeviceID names this device among the user's instances. Default: random.
+func (b *SinchClientBuilder) DeviceID(id string) *SinchClientBuilder {
+	b.deviceID = id
+	return b
+}
+
+// Logger sets the structured logger. Default: discard. The SDK never logs a
+// token, secret or key.
+func (b *SinchClientBuilder) Logger(l *slog.Logger) *SinchClientBuilder {
+	b.logger = l
+	return b
+}
+
+// HTTPClient sets the HTTP client for REST requests and the realtime
+// channel's handshake (its Transport's TLS settings apply to both).
+// Default: a client of its own with RequestTimeout.
+func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
+	b.httpClient = c
+	return b
+}
+
+// ICEServers sets STUN and TURN servers for calls, in addition to those the
+// server hands out.
+func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClientBuilder {
+	b.iceServers = append([]webrtc.ICEServer(nil), servers...)
+	return b
+}
+
+// LoopbackOnly restricts call media to 127.0.0.1: for tests against
+// ocratest and for calls between programs on one host.
+func (b *SinchClientBuilder) LoopbackOnly() *SinchClientBuilder {
+	b.loopbackOnly = true
+	return b
+}
+
+// RequestTimeout bounds each REST request and realtime acknowledgement.
+func (b *SinchClientBuilder) RequestTimeout(d time.Duration) *SinchClientBuilder {
+	b.requestTimeout = d
+	return b
+}
+
+// CredentialsTimeout bounds the wait for an answer to OnCredentialsRequired.
+func (b *SinchClientBuilder) CredentialsTimeout(d time.Duration) *SinchClientBuilder {
+	b.credentialsTimeout = d
+	return b
+}
+
+// NoAnswerTimeouts sets how long calls ring before they end with NoAnswer:
+// outbound (default 45 s) and inbound (default 60 s).
+func (b *SinchClientBuilder) NoAnswerTimeouts(outbound, inbound time.Duration) *SinchClientBuilder {
+	b.outboundNoAnswer, b.inboundNoAnswer = outbound, inbound
+	return b
+}
+
+// CallSetupTimeout bounds how long an answered call may take to connect its
+// media before it ends with Failure. Default 20 s.
+func (b *SinchClientBuilder) CallSetupTimeout(d time.Duration) *SinchClientBuilder {
+	b.callSetupTimeout = d
+	return b
+}
+
+var (
+	uuidPattern   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	userIDPattern = regexp.MustCompile(`^[A-Za-z0-9_=-]+$`)
+	e164Pattern   = regexp.MustCompile(`^\+[1-9][0-9]{0,14}$`)
+)
+
+// Build checks every setting and returns a client, or an error wrapping
+// ErrInvalidArgument that names the first bad field.
+func (b *SinchClientBuilder) Build() (*SinchClient, error) {
+	switch {
+	case b.applicationKey == "":
+		return nil, errs.Invalid("ApplicationKey is empty: copy the key from the Sinch dashboard")
+	case !uuidPattern.MatchString(b.applicationKey):
+		return nil, errs.Invalid("ApplicationKey %q is not a UUID", b.applicationKey)
+	case b.userID == "":
+		return nil, errs.Invalid("UserID is empty")
+	case len(b.userID) > 255:
+		return nil, errs.Invalid("UserID is %d bytes long, more than 255", len(b.userID))
+	case !userIDPattern.MatchString(b.userID):
+		return nil, errs.Invalid("UserID %q has a character outside A-Z a-z 0-9 - _ =", b.userID)
+	case b.callerIdentifier != "" && !e164Pattern.MatchString(b.callerIdentifier):
+		return nil, errs.Invalid("CallerIdentifier %q is not an E.164 number (+ and up to 15 digits)", b.callerIdentifier)
+	}
+	base, err := parseEnvironmentHost(b.environmentHost)
+	if err != nil {
+		return nil, err
+	}
+	for name, d := range map[string]time.Duration{
+		"RequestTimeout": b.requestTimeout, "CredentialsTimeout": b.credentialsTimeout,
+		"NoAnswerTimeouts outbound": b.outboundNoAnswer, "NoAnswerTimeouts inbound": b.inboundNoAnswer,
+		"CallSetupTimeout": b.callSetupTimeout,
+	} {
+		if d <= 0 {
+			return nil, errs.Invalid("%s must be positive, not %v", name, d)
+		}
+	}
+	return newClient(b, base)
+}
+
+// parseEnvironmentHost turns the EnvironmentHost setting into a base URL:
+// a bare host means https.
+func parseEnvironmentHost(host string) (string, error) {
+	if host == "" {
+		return "", errs.Invalid("EnvironmentHost is empty")
+	}
+	raw := host
+	if !strings.Contains(host, "://") {
+		raw = "https://" + host
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Hostname() == "" {
+		return "", errs.Invalid("EnvironmentHost %q is not a host name or an http(s) URL", host)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return "", errs.Invalid("EnvironmentHost %q: scheme must be https (or http for a local test server)", host)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+		return "", errs.Invalid("EnvironmentHost %q must be a host, not a URL with a path, query or user", host)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}

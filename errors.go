@@ -1,0 +1,39 @@
+package sinch
+
+import "github.com/sinch-rtc-go/sinch/internal/errs"
+
+// Errors returned by the client, its controllers and its calls. They are the
+// same values whichever package returns them: test with errors.Is.
+var (
+	// ErrClientTerminated: the client was terminated; build a new one.
+	ErrClientTerminated = errs.ErrClientTerminated
+	// ErrNotStarted: the operation needs a started client (see WaitStarted).
+	ErrNotStarted = errs.ErrNotStarted
+	// ErrAlreadyStarted: Start was called on a client that is starting or started.
+	ErrAlreadyStarted = errs.ErrAlreadyStarted
+	// ErrInvalidOperation: the operation does not apply in the object's state,
+	// such as answering an outbound call.
+	ErrInvalidOperation = errs.ErrInvalidOperation
+	// ErrInvalidArgument: an argument was refused before anything was sent;
+	// the message names it.
+	ErrInvalidArgument = errs.ErrInvalidArgument
+)
+
+// SinchError is the error OnClientFailed receives. It keeps the server's code
+// and message when the server refused a request, says what to do, and
+// unwraps to its cause.
+type SinchError = errs.SinchError
+
+// ErrorType is the domain of a SinchError.
+type ErrorType = errs.ErrorType
+
+// Error domains.
+const (
+	ErrorTypeGeneric     = errs.Generic
+	ErrorTypeNetwork     = errs.Network
+	ErrorTypeSession     = errs.Session
+	ErrorTypeAPI         = errs.API
+	ErrorTypePersistence = errs.Persistence
+	ErrorTypeSIP         = errs.SIP
+	ErrorTypeHTTP        = errs.HTTP
+)

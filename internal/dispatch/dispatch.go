@@ -1,0 +1,72 @@
+// Package dispatch is the serial callback queue of a client: every listener
+// callback of a client, its controllers and its calls runs on the one
+// goroutine of its Queue, in the order the events were posted.
+//
+// Posting never blocks (the queue is unbounded), so signalling and media
+// goroutines never wait for a slow callback. Callbacks run without any SDK
+// lock held, so they may call back into the SDK, Terminate included.
+package dispatch
+
+import "sync"
+
+// Queue runs posted functions one at a time, in order, on its own goroutine.
+type Queue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []func()
+	closed  bool
+	done    chan struct{}
+}
+
+// New starts a queue.
+func New() *Queue {
+	q := &Queue{done: make(chan struct{})}
+	q.cond = sync.NewCond(&q.mu)
+	go q.run()
+	return q
+}
+
+// Post schedules f. It returns false, dropping f, when the queue is closed.
+func (q *Queue) Post(f func()) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	q.pending = append(q.pending, f)
+	q.cond.Signal()
+	return true
+}
+
+// Close stops accepting work. Functions already posted still run; Close does
+// not wait for them (it may be called from a callback). Use Done to wait.
+func (q *Queue) Close() {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Signal()
+	q.mu.Unlock()
+}
+
+// Done is closed when the queue is closed and every posted function has run.
+func (q *Queue) Done() <-chan struct{} { return q.done }
+
+func (q *Queue) run() {
+	defer close(q.done)
+	for {
+		q.mu.Lock()
+		for len(q.pending) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		batch := q.pending
+		q.pending = nil
+		closed := q.closed
+		q.mu.Unlock()
+		if len(batch) == 0 && closed {
+			return
+		}
+		for i, f := range batch {
+			batch[i] = nil
+			f()
+		}
+	}
+}

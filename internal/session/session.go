@@ -1,0 +1,85 @@
+// Package session is the seam between a client (package sinch) and its call
+// engine (package call): what the engine needs of the client, and what the
+// client needs of the engine. Neither public package imports the other.
+package session
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sinch-rtc-go/sinch/audio"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/video"
+)
+
+// Session is a started (or starting) client as its call engine sees it.
+// Every method is safe for concurrent use.
+type Session interface {
+	UserID() string
+	DisplayName() string
+	CallerIdentifier() string
+
+	// Ready is nil when the client is started, errs.ErrNotStarted before,
+	// errs.ErrClientTerminated after Terminate.
+	Ready() error
+	// Done is closed when the client terminates.
+	Done() <-chan struct{}
+	// Post runs f on the client's serial callback goroutine. It returns
+	// false when the client has terminated and f will not run.
+	Post(f func()) bool
+	Logger() *slog.Logger
+
+	// InstanceID, InstanceKey and SignalChannel describe the registered
+	// instance; valid once Ready is nil.
+	InstanceID() string
+	InstanceKey() []byte // the MXP key that Invites to this instance use
+	SignalChannel() string
+
+	// REST returns the Ocra client and this instance's credentials.
+	REST() (*ocra.Client, ocra.Credentials)
+	// Publish sends an MXP frame on the realtime channel and waits for the ack.
+	Publish(ctx context.Context, channel, message string) error
+
+	// API and PeerConfig are what every PeerConnection of this client is built from.
+	API() *webrtc.API
+	PeerConfig() webrtc.Configuration
+
+	// Timeouts are the call timeouts the user configured.
+	Timeouts() Timeouts
+
+	// Audio settings of the client's audio.Controller.
+	AudioMuted() bool
+	AudioSource(callID string) audio.Source // the default source for a new call
+	AudioSink(callID string) audio.Sink     // the default sink for a new call; nil: none
+
+	// Video settings of the client's video.Controller (nil: none).
+	VideoSource(callID string) video.Source
+	VideoSink(callID string) video.Sink
+}
+
+// Timeouts of calls.
+type Timeouts struct {
+	OutboundNoAnswer time.Duration // default 45 s
+	InboundNoAnswer  time.Duration // default 60 s
+	// Setup bounds ICE and DTLS after answer before the call fails.
+	Setup time.Duration
+}
+
+// Engine is the call engine as its client sees it. Package call implements it.
+type Engine interface {
+	// HandleMessage takes every message that arrives on the client's
+	// realtime channels. It is called on the channel's read goroutine, in
+	// order, and must not block.
+	HandleMessage(channel, message string)
+	// Shutdown hangs up every live call (they end with HungUp) and waits
+	// until their goroutines have stopped. Called by Terminate.
+	Shutdown()
+}
+
+// NewCallController builds a client's call engine: controller is the
+// *call.Controller handed to the user. It is set by package call's init, so
+// that the client can build one without call exporting a constructor.
+var NewCallController func(s Session) (controller any, engine Engine)

@@ -1,0 +1,137 @@
+package sinch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sinch-rtc-go/sinch/audio"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/internal/session"
+	"github.com/sinch-rtc-go/sinch/video"
+)
+
+// clientSession is the client as its call engine sees it (session.Session),
+// kept apart so that SinchClient exports only the public API.
+type clientSession struct{ c *SinchClient }
+
+var _ session.Session = clientSession{}
+
+func (s clientSession) UserID() string           { return s.c.settings.userID }
+func (s clientSession) CallerIdentifier() string { return s.c.settings.callerIdentifier }
+func (s clientSession) Done() <-chan struct{}    { return s.c.done }
+func (s clientSession) Post(f func()) bool       { return s.c.queue.Post(f) }
+func (s clientSession) Logger() *slog.Logger     { return s.c.log }
+func (s clientSession) API() *webrtc.API         { return s.c.api }
+func (s clientSession) AudioMuted() bool         { return s.c.audioController.IsMuted() }
+
+func (s clientSession) AudioSource(callID string) audio.Source {
+	return s.c.audioController.SourceFor(callID)
+}
+
+func (s clientSession) AudioSink(callID string) audio.Sink {
+	return s.c.audioController.SinkFor(callID)
+}
+
+func (s clientSession) VideoSource(callID string) video.Source {
+	return s.c.videoController.SourceFor(callID)
+}
+
+func (s clientSession) VideoSink(callID string) video.Sink {
+	return s.c.videoController.SinkFor(callID)
+}
+
+func (s clientSession) DisplayName() string {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	return s.c.displayName
+}
+
+func (s clientSession) Ready() error {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	switch s.c.state {
+	case stateStarted:
+		return nil
+	case stateTerminated:
+		return ErrClientTerminated
+	}
+	return ErrNotStarted
+}
+
+// instance returns the registered instance, nil when not started.
+func (s clientSession) instance() *instance {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	return s.c.inst
+}
+
+func (s clientSession) InstanceID() string {
+	if inst := s.instance(); inst != nil {
+		return inst.creds.InstanceID
+	}
+	return ""
+}
+
+func (s clientSession) InstanceKey() []byte {
+	if inst := s.instance(); inst != nil {
+		return inst.key
+	}
+	return nil
+}
+
+func (s clientSession) SignalChannel() string {
+	if inst := s.instance(); inst != nil {
+		return inst.config.RTCProfile.SignalChannel
+	}
+	return ""
+}
+
+func (s clientSession) REST() (*ocra.Client, ocra.Credentials) {
+	if inst := s.instance(); inst != nil {
+		return s.c.rest, inst.creds
+	}
+	return s.c.rest, ocra.Credentials{}
+}
+
+func (s clientSession) PeerConfig() webrtc.Configuration {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	cfg := s.c.peerConfig
+	cfg.ICEServers = append([]webrtc.ICEServer(nil), cfg.ICEServers...)
+	return cfg
+}
+
+func (s clientSession) Timeouts() session.Timeouts {
+	b := &s.c.settings
+	return session.Timeouts{
+		OutboundNoAnswer: b.outboundNoAnswer,
+		InboundNoAnswer:  b.inboundNoAnswer,
+		Setup:            b.callSetupTimeout,
+	}
+}
+
+// errNoChannel: the realtime channel is down (reconnecting) or the client
+// is not started.
+var errNoChannel = errors.New("sinch: realtime channel is not connected")
+
+func (s clientSession) Publish(ctx context.Context, channel, message string) error {
+	s.c.mu.Lock()
+	conn := s.c.conn
+	s.c.mu.Unlock()
+	if conn == nil {
+		return errNoChannel
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.c.settings.requestTimeout)
+		defer cancel()
+	}
+	if err := conn.Publish(ctx, channel, message); err != nil {
+		return fmt.Errorf("publishing to %s: %w", channel, err)
+	}
+	return nil
+}
