@@ -1,0 +1,340 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sinch-rtc-go/sinch/internal/errs"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+)
+
+// Bounds of the network operations of a call.
+const (
+	// farewellTimeout bounds sending Leave, Cancel or Deny at the end.
+	farewellTimeout = 3 * time.Second
+	// reportTimeout bounds the background POST of the call report.
+	reportTimeout = 5 * time.Second
+)
+
+// Default timeouts, used when the session leaves one at zero.
+const (
+	defaultOutboundNoAnswer = 45 * time.Second
+	defaultInboundNoAnswer  = 60 * time.Second
+	defaultSetup            = 20 * time.Second
+)
+
+// inbox is a call's event queue: unbounded, so that pushing never blocks
+// (pion callbacks and the realtime read goroutine push into it).
+type inbox struct {
+	mu     sync.Mutex
+	events []func(*actor)
+	closed bool
+	wake   chan struct{} // holds a token while events are pending
+}
+
+func newInbox() *inbox { return &inbox{wake: make(chan struct{}, 1)} }
+
+// push queues ev; it returns false, dropping ev, once the inbox is closed.
+func (q *inbox) push(ev func(*actor)) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	q.events = append(q.events, ev)
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take returns the pending events, in order.
+func (q *inbox) take() []func(*actor) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	evs := q.events
+	q.events = nil
+	return evs
+}
+
+// close drops pending events and refuses new ones.
+func (q *inbox) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	q.events = nil
+}
+
+// actor owns a call's signalling and media state. Only its goroutine (run)
+// touches its fields; everything else talks to it through the call's inbox.
+type actor struct {
+	c   *Call
+	ctl *Controller
+
+	pc         *webrtc.PeerConnection
+	audioTrack *webrtc.TrackLocalStaticSample
+	videoTrack *webrtc.TrackLocalStaticSample
+	media      *streams
+
+	key       []byte // the call's session key; nil until known
+	virtual   string // outbound: the call's virtual channel, c.<callId>
+	routed    bool   // the server knows the call: it gets a report
+	peer      peer   // inbound: the caller; outbound: the device that answered
+	devices   map[string]*device
+	early     []string                  // outbound: payloads that came before the key
+	localICE  []webrtc.ICECandidateInit // outbound: candidates gathered before the key
+	answered  bool
+	connected bool
+	ended     bool
+
+	timer    *time.Timer
+	timerSeq int // identifies the current timer; stale firings are ignored
+}
+
+// peer is a remote instance in the call.
+type peer struct {
+	instance string
+	channel  string // its signal channel
+}
+
+// Bounds of what a caller keeps of callee devices that have not answered.
+const (
+	maxDevices          = 32
+	maxDeviceCandidates = 64
+	maxEarlyPayloads    = 64
+	maxLocalCandidates  = 64
+)
+
+// device is a callee instance that received an outbound call.
+type device struct {
+	peer
+	answer     *webrtc.SessionDescription // from its Ack
+	candidates []webrtc.ICECandidateInit
+}
+
+func newActor(c *Call) *actor {
+	return &actor{c: c, ctl: c.ctl, devices: make(map[string]*device)}
+}
+
+// run handles events until the call ends.
+func (a *actor) run() {
+	defer close(a.c.done)
+	for range a.c.inbox.wake {
+		for _, ev := range a.c.inbox.take() {
+			ev(a)
+			if a.ended {
+				a.c.inbox.close()
+				return
+			}
+		}
+	}
+}
+
+// setState moves the call forward, stamps the step's time and tells the
+// listeners.
+func (a *actor) setState(s State) {
+	now := time.Now()
+	a.c.update(func(state *State, d *Details) {
+		*state = s
+		switch s {
+		case Progressing:
+			d.ProgressedTime = now
+		case Ringing:
+			d.RungTime = now
+		case Answered:
+			d.AnsweredTime = now
+		case Established:
+			d.EstablishedTime = now
+		}
+	})
+	a.c.log.Debug("call state", "state", s)
+	switch s {
+	case Progressing:
+		a.c.emit(func(l Listener) { l.OnCallProgressing(a.c) })
+	case Ringing:
+		a.c.emit(func(l Listener) { l.OnCallRinging(a.c) })
+	case Answered:
+		a.c.emit(func(l Listener) { l.OnCallAnswered(a.c) })
+	case Established:
+		a.c.emit(func(l Listener) { l.OnCallEstablished(a.c) })
+	}
+}
+
+// after arms the call's single timer; it replaces the previous one.
+func (a *actor) after(d time.Duration, f func()) {
+	a.stopTimer()
+	seq := a.timerSeq
+	a.timer = time.AfterFunc(d, func() {
+		a.c.inbox.push(func(a *actor) {
+			if a.timerSeq == seq {
+				f()
+			}
+		})
+	})
+}
+
+func (a *actor) stopTimer() {
+	a.timerSeq++
+	if a.timer != nil {
+		a.timer.Stop()
+		a.timer = nil
+	}
+}
+
+// timeouts returns the session's call timeouts, defaults for zero ones.
+func (a *actor) timeouts() (outbound, inbound, setup time.Duration) {
+	t := a.c.s.Timeouts()
+	return orDefault(t.OutboundNoAnswer, defaultOutboundNoAnswer),
+		orDefault(t.InboundNoAnswer, defaultInboundNoAnswer),
+		orDefault(t.Setup, defaultSetup)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// onAnswered records the answer on either side and waits for media.
+func (a *actor) onAnswered() {
+	a.answered = true
+	a.setState(Answered)
+	_, _, setup := a.timeouts()
+	a.after(setup, func() {
+		a.end(Failure, &errs.SinchError{
+			Domain:  errs.Network,
+			Message: fmt.Sprintf("media did not connect within %v of the answer: check that UDP can reach the peer or configure TURN", setup),
+		}, true)
+	})
+	a.maybeEstablish()
+}
+
+// maybeEstablish enters Established once the call is answered and its
+// peer connection connected, and starts the media.
+func (a *actor) maybeEstablish() {
+	if !a.answered || !a.connected || a.c.State() != Answered {
+		return
+	}
+	a.stopTimer()
+	a.setState(Established)
+	a.startMedia()
+}
+
+// hangup ends the call on the local side's request, telling the peer.
+// On shutdown the call ends HungUp whatever its state.
+func (a *actor) hangup(shutdown bool) {
+	cause := HungUp
+	switch {
+	case shutdown || a.answered:
+	case a.c.dir == Outbound:
+		cause = Canceled
+	default:
+		cause = Denied
+	}
+	a.end(cause, nil, true)
+}
+
+// fail ends the call with Failure because of err, telling the peer; while
+// the client shuts down it ends HungUp instead, as Shutdown promises.
+func (a *actor) fail(err error) {
+	if a.ctl.ctx.Err() != nil {
+		a.end(HungUp, nil, true)
+		return
+	}
+	a.c.log.Info("call failed", "err", err)
+	a.end(Failure, err, true)
+}
+
+// end ends the call once: it records how, says goodbye to the peer when
+// farewell is set, releases the media, forgets the call, reports it in the
+// background and finally tells the listeners.
+func (a *actor) end(cause EndCause, err error, farewell bool) {
+	if a.ended {
+		return
+	}
+	a.ended = true
+	a.stopTimer()
+	now := time.Now()
+	a.c.update(func(state *State, d *Details) {
+		*state = Ended
+		d.EndedTime, d.EndCause, d.Error = now, cause, err
+	})
+	a.c.log.Debug("call ended", "cause", cause, "err", err)
+	if farewell {
+		a.sayGoodbye()
+	}
+	a.closeMedia()
+	a.ctl.remove(a.c)
+	if a.routed {
+		a.report()
+	}
+	a.c.emit(func(l Listener) { l.OnCallEnded(a.c) })
+}
+
+// sayGoodbye tells the other side that this one ends the call: Leave to
+// the peer of an answered call, Cancel to every callee device of an
+// unanswered outbound call, Deny to the caller of an unanswered inbound one.
+func (a *actor) sayGoodbye() {
+	if a.key == nil {
+		return // the call never reached anyone
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), farewellTimeout)
+	defer cancel()
+	var err error
+	switch {
+	case a.answered:
+		err = a.send(ctx, a.peer.channel, a.peer.instance, leaveMessage())
+	case a.c.dir == Outbound:
+		err = a.send(ctx, a.virtual, a.c.remote, cancelMessage())
+	default:
+		err = a.send(ctx, a.peer.channel, a.peer.instance, denyMessage())
+	}
+	if err != nil {
+		a.c.log.Info("could not tell the peer that the call ended", "err", err)
+	}
+}
+
+// report POSTs the call report in the background, best effort.
+func (a *actor) report() {
+	d := a.c.Details()
+	rep := ocra.CallReport{
+		CallID:    a.c.id,
+		Direction: strings.ToLower(a.c.dir.String()),
+		StartTime: d.StartedTime.UTC(),
+		Duration:  d.Duration.Seconds(),
+		Result:    d.EndCause.String(),
+	}
+	if d.Error != nil {
+		rep.Error = d.Error.Error()
+	}
+	rest, cr := a.c.s.REST()
+	log := a.c.log
+	a.ctl.background(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), reportTimeout)
+		defer cancel()
+		if err := rest.ReportCall(ctx, cr, rep); err != nil {
+			log.Info("call report not delivered", "err", err)
+		}
+	})
+}
+
+// restError turns a failed POST /calls into the call's error.
+func restError(err error) error {
+	var apiErr *ocra.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.Code == ocra.CodeNotFound:
+		return &errs.SinchError{Code: apiErr.Code, Domain: errs.API,
+			Message: "destination user not found: the callee has no registered device online", Err: err}
+	case errors.As(err, &apiErr):
+		return &errs.SinchError{Code: apiErr.Code, Domain: errs.API, Message: "the server refused the call", Err: err}
+	}
+	return &errs.SinchError{Domain: errs.Network, Message: "placing the call failed: check the network", Err: err}
+}

@@ -1,0 +1,280 @@
+package call
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/sinch-rtc-go/sinch/audio"
+	"github.com/sinch-rtc-go/sinch/internal/errs"
+	"github.com/sinch-rtc-go/sinch/internal/session"
+)
+
+// Call is one call, inbound or outbound. Its methods are safe for
+// concurrent use and may be called from callbacks. Getters keep their last
+// values after the call ended.
+type Call struct {
+	ctl *Controller
+	s   session.Session
+	log *slog.Logger
+
+	id          string
+	dir         Direction
+	remote      string
+	displayName string
+	headers     map[string]string
+	video       bool
+
+	inbox *inbox
+	done  chan struct{} // closed when the call's actor has stopped
+
+	mu          sync.Mutex
+	state       State
+	details     Details
+	muted       bool
+	videoPaused bool
+	source      audio.Source // set by SetAudioSource; nil: the client's
+	sink        audio.Sink   // set by SetAudioSink; nil: the client's
+	listeners   listeners[Listener]
+}
+
+// callParams are the fixed facts of a new call.
+type callParams struct {
+	id, remote, displayName string
+	dir                     Direction
+	headers                 map[string]string
+	video                   bool
+	startedAt               time.Time
+}
+
+func newCall(ctl *Controller, p callParams) *Call {
+	state := Initiating
+	if p.dir == Inbound {
+		state = Ringing
+	}
+	d := Details{StartedTime: p.startedAt, RequestedVideo: p.video}
+	if p.dir == Inbound {
+		d.RungTime = p.startedAt
+	}
+	return &Call{
+		ctl:         ctl,
+		s:           ctl.s,
+		log:         ctl.log.With("call", p.id),
+		id:          p.id,
+		dir:         p.dir,
+		remote:      p.remote,
+		displayName: p.displayName,
+		headers:     maps.Clone(p.headers),
+		video:       p.video,
+		inbox:       newInbox(),
+		done:        make(chan struct{}),
+		state:       state,
+		details:     d,
+	}
+}
+
+// ID returns the call id, shared by both parties.
+func (c *Call) ID() string { return c.id }
+
+// RemoteUserID returns whom the call is with: the remote user id, or the
+// phone number, SIP identity or conference id that was called.
+func (c *Call) RemoteUserID() string { return c.remote }
+
+// RemoteUserDisplayName returns the caller's display name on an inbound
+// call ("" when the caller set none, and on outbound calls).
+func (c *Call) RemoteUserDisplayName() string { return c.displayName }
+
+// Direction returns whether the call is inbound or outbound.
+func (c *Call) Direction() Direction { return c.dir }
+
+// Headers returns a copy of the call's headers, set by the caller.
+func (c *Call) Headers() map[string]string { return maps.Clone(c.headers) }
+
+// State returns the call's current state.
+func (c *Call) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// Details returns a snapshot of the call's details.
+func (c *Call) Details() Details {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.details.withDurations(time.Now())
+}
+
+// AddListener adds l; adding it twice has no effect. A listener added
+// after an event does not get it.
+func (c *Call) AddListener(l Listener) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listeners.add(l)
+}
+
+// RemoveListener removes l; it gets no callback that had not started yet.
+func (c *Call) RemoveListener(l Listener) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listeners.remove(l)
+}
+
+// Answer answers a ringing inbound call. It fails with an error wrapping
+// ErrInvalidOperation on an outbound call and on a call that is not ringing.
+func (c *Call) Answer() error {
+	if err := c.usable("answer"); err != nil {
+		return err
+	}
+	if c.dir == Outbound {
+		return invalidOp("cannot answer call %s: it is outbound", c.id)
+	}
+	err := c.request(func(a *actor) error { return a.answer() })
+	if errors.Is(err, errCallEnded) {
+		return invalidOp("cannot answer call %s: it has ended", c.id)
+	}
+	return err
+}
+
+// Hangup ends the call: an answered call is hung up (HungUp on both
+// sides), an outbound call not yet answered is canceled (Canceled), an
+// inbound call not yet answered is declined (Denied). It returns once the
+// call has ended. Hanging up an ended call does nothing and returns nil.
+func (c *Call) Hangup() error {
+	if err := c.usable("hang up"); err != nil {
+		return err
+	}
+	err := c.request(func(a *actor) error {
+		a.hangup(false)
+		return nil
+	})
+	if errors.Is(err, errCallEnded) {
+		return nil
+	}
+	return err
+}
+
+// Mute makes the call send silence instead of its audio source.
+func (c *Call) Mute() error { return c.setMuted("mute", true) }
+
+// Unmute makes the call send its audio source again (unless the client's
+// audio controller mutes every call).
+func (c *Call) Unmute() error { return c.setMuted("unmute", false) }
+
+func (c *Call) setMuted(op string, muted bool) error {
+	if err := c.usable(op); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.muted = muted
+	return nil
+}
+
+// PauseVideo stops sending video frames on a video call. It fails with an
+// error wrapping ErrInvalidOperation on an audio-only or ended call.
+func (c *Call) PauseVideo() error { return c.setVideoPaused("pause video", true) }
+
+// ResumeVideo sends video frames again after PauseVideo.
+func (c *Call) ResumeVideo() error { return c.setVideoPaused("resume video", false) }
+
+func (c *Call) setVideoPaused(op string, paused bool) error {
+	if err := c.usable(op); err != nil {
+		return err
+	}
+	if !c.video {
+		return invalidOp("cannot %s on call %s: it is audio only", op, c.id)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == Ended {
+		return invalidOp("cannot %s on call %s: it has ended", op, c.id)
+	}
+	c.videoPaused = paused
+	return nil
+}
+
+// SetAudioSource sets the audio the call sends, from now on; nil restores
+// the client's (AudioController) source for this call.
+func (c *Call) SetAudioSource(src audio.Source) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.source = src
+}
+
+// SetAudioSink sets where the call's received audio goes, from now on; nil
+// restores the client's (AudioController) sink for this call.
+func (c *Call) SetAudioSink(sink audio.Sink) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sink = sink
+}
+
+// String describes the call for logs.
+func (c *Call) String() string {
+	return fmt.Sprintf("%v call %s with %s", c.dir, c.id, c.remote)
+}
+
+// errCallEnded: the call's actor has stopped and takes no more requests.
+var errCallEnded = errors.New("call has ended")
+
+// usable refuses every operation once the client has terminated.
+func (c *Call) usable(op string) error {
+	if err := c.s.Ready(); errors.Is(err, errs.ErrClientTerminated) {
+		return fmt.Errorf("cannot %s call %s: %w", op, c.id, err)
+	}
+	return nil
+}
+
+// request runs f on the call's actor and returns its result, or
+// errCallEnded when the actor has stopped.
+func (c *Call) request(f func(a *actor) error) error {
+	result := make(chan error, 1)
+	if !c.inbox.push(func(a *actor) { result <- f(a) }) {
+		return errCallEnded
+	}
+	select {
+	case err := <-result:
+		return err
+	case <-c.done:
+		select {
+		case err := <-result:
+			return err
+		default:
+			return errCallEnded
+		}
+	}
+}
+
+// emit posts a callback to every listener of the call, as they are when
+// it runs.
+func (c *Call) emit(f func(l Listener)) {
+	c.s.Post(func() {
+		c.mu.Lock()
+		ls := c.listeners.snapshot()
+		c.mu.Unlock()
+		for _, l := range ls {
+			f(l)
+		}
+	})
+}
+
+// update changes the call's state and details under its lock.
+func (c *Call) update(f func(state *State, d *Details)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f(&c.state, &c.details)
+}
+
+// mediaSettings returns what the media goroutines need each frame.
+func (c *Call) mediaSettings() (muted, videoPaused bool, src audio.Source, sink audio.Sink) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.muted, c.videoPaused, c.source, c.sink
+}
+
+func invalidOp(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errs.ErrInvalidOperation, fmt.Sprintf(format, args...))
+}

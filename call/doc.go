@@ -1,0 +1,55 @@
+// Package call places, receives and runs Sinch In-app Calling calls: the
+// [Controller] of a client (SinchClient.CallController) and its [Call]s.
+//
+// # Using calls
+//
+// Place a call with [Controller.CallUser] (or CallUserVideo, CallPhoneNumber,
+// CallSip, CallConference) and follow it with a [Listener]; receive calls
+// with a [ControllerListener] and [Call.Answer] or [Call.Hangup] them. An
+// outbound call goes Progressing, Ringing, Answered, Established, Ended (any
+// prefix, then Ended); an inbound one starts ringing, then goes Answered,
+// Established, Ended. [Call.Details] says when each step happened and why
+// the call ended. Every callback of a client runs on its one callback
+// goroutine, in order, never under an SDK lock.
+//
+// # Design
+//
+// Each call is an actor: one goroutine owns its signalling and media state
+// and handles events from an unbounded queue, one at a time. Public
+// methods, the realtime channel and pion's callbacks only push events, so
+// none of them blocks on a call (Answer and Hangup wait for their event to
+// be handled, bounded by network timeouts). Listener callbacks are posted to
+// the client's callback queue.
+//
+// Signalling is MXP (internal/mxp). Outbound: the call id is a random UUID;
+// the actor builds a PeerConnection with a PCMU track (and a VP8 one for
+// video), sets its offer and POSTs /calls without waiting for ICE
+// gathering; local candidates wait for the session key in the answer, then
+// go as PeerEvents to the call's virtual channel c.<callId>, which reaches
+// every callee device. Each callee device decrypts the Invite from its
+// broadcast channel with its instance key, sets the offer, answers it and
+// sends Ack (its answer) to the caller's signal channel: the caller rings.
+// The caller keeps every device's answer and candidates but sets none until
+// a device sends Join (its user answered): then it sets that answer and
+// candidates, and publishes Joined naming the device to c.<callId>, which
+// ends the other devices with OtherDeviceAnswered. A call is Established
+// once answered and its PeerConnection connected; then its audio flows
+// (source and sink: the call's, else the client's AudioController's).
+//
+// Every message after the Invite carries nvps.to: the peer's instance id,
+// or, on c.<callId>, the callee's user id, as it goes to every device of
+// that user. Receivers drop messages addressed elsewhere, messages from
+// instances that are not in the call, and messages of unknown calls.
+//
+// Ending: Hangup sends Leave to the peer of an answered call (both end
+// HungUp), Cancel to c.<callId> before the answer on the caller (Canceled on
+// all sides) and Deny to the caller before the answer on a callee (Denied on
+// both; the caller then cancels the other devices). Unanswered calls end
+// NoAnswer after the client's timeouts (the caller cancels; the callee ends
+// silently); media that does not connect within the setup timeout after
+// the answer, or fails, ends the call with Failure, as does an Error
+// message. A call ends once: its details are final, its PeerConnection and
+// media are closed, the controller forgets it, its report is POSTed in the
+// background and OnCallEnded is its last callback. Terminating the client
+// hangs up every live call (HungUp) and waits for all their goroutines.
+package call

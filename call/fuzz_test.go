@@ -1,0 +1,43 @@
+package call
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/sinch-rtc-go/sinch/internal/mxp"
+)
+
+// FuzzParseInvite feeds arbitrary Invite plaintexts through the decoder
+// that turns an Invite into a call: it must never panic.
+func FuzzParseInvite(f *testing.F) {
+	key := bytes.Repeat([]byte{7}, 32)
+	f.Add(`{"md":1,"bv":10,"fu":"alice","fd":"i1","fs":"s.i1","nvps":{"key":"` +
+		`AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","sdp":"{\"type\":\"offer\",\"sdp\":\"v=0\"}",` +
+		`"ph":"{\"a\":\"b\"}","video":"true","dn":"Alice"}}`)
+	f.Add(`{"md":1,"bv":10,"fu":"alice","fd":"i1","nvps":{"ph":"[1]"}}`)
+	f.Add(`{"md":2,"bv":10}`)
+	f.Fuzz(func(t *testing.T, plaintext string) {
+		payload, err := mxp.Seal(key, []byte(plaintext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := parseInvite(key, "call", payload)
+		if err == nil && (in.user == "" || in.caller.instance == "" || len(in.key) == 0 || in.offer.SDP == "") {
+			t.Fatalf("accepted an incomplete Invite: %+v", in)
+		}
+	})
+}
+
+// FuzzParseCandidate checks the PeerEvent body decoder.
+func FuzzParseCandidate(f *testing.F) {
+	f.Add(`{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0}`)
+	f.Add(`{"cand":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMLI":1}`)
+	f.Add(`{"type":"offer","sdp":"v=0"}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		c, err := parseCandidate(body)
+		if err == nil && c.Candidate == "" {
+			t.Fatal("accepted a PeerEvent without a candidate")
+		}
+		_ = remoteError(&mxp.Message{Method: mxp.Error, Body: body})
+	})
+}

@@ -1,0 +1,448 @@
+package call
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sinch-rtc-go/sinch/internal/errs"
+	"github.com/sinch-rtc-go/sinch/internal/mxp"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+)
+
+// sendTimeout bounds publishing one message during the call.
+const sendTimeout = 10 * time.Second
+
+func leaveMessage() *mxp.Message  { return &mxp.Message{Method: mxp.Leave} }
+func cancelMessage() *mxp.Message { return &mxp.Message{Method: mxp.Cancel} }
+func denyMessage() *mxp.Message   { return &mxp.Message{Method: mxp.Deny} }
+
+// sdpMessage is an Ack or PeerEvent carrying JSON in its body.
+func sdpMessage(method mxp.Method, body any) (*mxp.Message, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %v body: %w", method, err)
+	}
+	return &mxp.Message{Method: method, BodyType: mxp.BodySDP, Body: string(b)}, nil
+}
+
+// send publishes m, from this instance and addressed to instance to, on
+// channel, encrypted with the call's session key.
+func (a *actor) send(ctx context.Context, channel, to string, m *mxp.Message) error {
+	s := a.c.s
+	m.FromUser = s.UserID()
+	m.FromInstance = s.InstanceID()
+	m.FromID = s.InstanceID() + ":0"
+	m.FromSignalChannel = s.SignalChannel()
+	m.NVPs = map[string]string{mxp.NVPTo: to}
+	frames, err := mxp.Encode(a.c.id, a.key, m)
+	if err != nil {
+		return err
+	}
+	for _, f := range frames {
+		if err := s.Publish(ctx, channel, f); err != nil {
+			return fmt.Errorf("sending %v: %w", m.Method, err)
+		}
+	}
+	return nil
+}
+
+// sendNow sends m during the call, bounded by sendTimeout and Shutdown.
+func (a *actor) sendNow(channel, to string, m *mxp.Message) error {
+	ctx, cancel := context.WithTimeout(a.ctl.ctx, sendTimeout)
+	defer cancel()
+	return a.send(ctx, channel, to, m)
+}
+
+// startOutbound builds the offer and asks the server to route the call.
+func (a *actor) startOutbound(req ocra.CreateCallRequest) {
+	outbound, _, _ := a.timeouts()
+	a.after(outbound, func() { a.end(NoAnswer, nil, true) })
+	offer, err := a.offer()
+	if err != nil {
+		a.fail(err)
+		return
+	}
+	req.SDP = ocra.SessionDescription{Type: offer.Type.String(), SDP: offer.SDP}
+	rest, cr := a.c.s.REST()
+	ctx, cancel := context.WithTimeout(a.ctl.ctx, sendTimeout)
+	resp, err := rest.CreateCall(ctx, cr, req)
+	cancel()
+	if err != nil {
+		a.fail(restError(err))
+		return
+	}
+	key, err := base64.StdEncoding.DecodeString(resp.MXPEncryptionKey)
+	if err != nil || !validKeySize(len(key)) {
+		a.fail(&errs.SinchError{Domain: errs.API, Message: "the server answered the call with an unusable session key"})
+		return
+	}
+	a.key, a.routed = key, true
+	a.virtual = resp.MXPSignalChannel
+	if a.virtual == "" {
+		a.virtual = pubsub.PrefixVirtual + a.c.id
+	}
+	a.setState(Progressing)
+	for _, cand := range a.localICE {
+		a.sendCandidate(cand)
+	}
+	a.localICE = nil
+	early := a.early
+	a.early = nil
+	for _, p := range early {
+		a.receive(p)
+	}
+}
+
+func validKeySize(n int) bool { return n == 16 || n == 24 || n == 32 }
+
+// onLocalCandidate sends a gathered ICE candidate to the other side: to
+// every callee device until one answered, then to that one.
+func (a *actor) onLocalCandidate(cand webrtc.ICECandidateInit) {
+	if a.key == nil {
+		if len(a.localICE) < maxLocalCandidates {
+			a.localICE = append(a.localICE, cand)
+		}
+		return
+	}
+	a.sendCandidate(cand)
+}
+
+func (a *actor) sendCandidate(cand webrtc.ICECandidateInit) {
+	m, err := sdpMessage(mxp.PeerEvent, candidateJSON{
+		Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex,
+	})
+	if err == nil {
+		if a.c.dir == Outbound && !a.answered {
+			err = a.sendNow(a.virtual, a.c.remote, m)
+		} else {
+			err = a.sendNow(a.peer.channel, a.peer.instance, m)
+		}
+	}
+	if err != nil {
+		a.c.log.Debug("ICE candidate not sent", "err", err)
+	}
+}
+
+// candidateJSON is the body of a PeerEvent carrying an ICE candidate. The
+// aliases cand and sdpMLI are accepted on input.
+type candidateJSON struct {
+	Candidate     string  `json:"candidate"`
+	SDPMid        *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
+}
+
+func parseCandidate(body string) (webrtc.ICECandidateInit, error) {
+	var c struct {
+		candidateJSON
+		Cand   string  `json:"cand"`
+		SDPMLI *uint16 `json:"sdpMLI"`
+	}
+	if err := json.Unmarshal([]byte(body), &c); err != nil {
+		return webrtc.ICECandidateInit{}, fmt.Errorf("malformed ICE candidate: %w", err)
+	}
+	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+	if init.Candidate == "" {
+		init.Candidate = c.Cand
+	}
+	if init.SDPMLineIndex == nil {
+		init.SDPMLineIndex = c.SDPMLI
+	}
+	if init.Candidate == "" {
+		return init, errors.New("PeerEvent carries no ICE candidate")
+	}
+	return init, nil
+}
+
+func parseDescription(s string, want webrtc.SDPType) (webrtc.SessionDescription, error) {
+	var d webrtc.SessionDescription
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return d, fmt.Errorf("malformed session description: %w", err)
+	}
+	if d.Type != want || d.SDP == "" {
+		return d, fmt.Errorf("session description is not an %v", want)
+	}
+	return d, nil
+}
+
+// receive handles a message payload of this call from the signal channel.
+func (a *actor) receive(payload string) {
+	if a.key == nil {
+		if len(a.early) < maxEarlyPayloads {
+			a.early = append(a.early, payload)
+		}
+		return
+	}
+	m, err := mxp.DecodeMessage(a.key, payload)
+	if err != nil {
+		a.c.log.Debug("dropping an undecodable message", "err", err)
+		return
+	}
+	if !a.addressedHere(m) {
+		a.c.log.Debug("dropping a message addressed elsewhere", "method", m.Method, "to", m.NVPs[mxp.NVPTo])
+		return
+	}
+	if a.c.dir == Outbound {
+		a.receiveAsCaller(m)
+	} else {
+		a.receiveAsCallee(m)
+	}
+}
+
+// addressedHere reports whether m is for this instance: addressed to it,
+// or (inbound calls) to this user, as the caller's messages to every
+// device are.
+func (a *actor) addressedHere(m *mxp.Message) bool {
+	to := m.NVPs[mxp.NVPTo]
+	return to != "" && (to == a.c.s.InstanceID() || (a.c.dir == Inbound && to == a.c.s.UserID()))
+}
+
+// receiveAsCaller handles what the callee devices send.
+func (a *actor) receiveAsCaller(m *mxp.Message) {
+	from := m.FromInstance
+	fromPeer := a.answered && from == a.peer.instance
+	switch m.Method {
+	case mxp.Ack:
+		a.onAck(m)
+	case mxp.PeerEvent:
+		a.onRemoteCandidate(m, fromPeer)
+	case mxp.Join:
+		a.onJoin(from)
+	case mxp.Deny:
+		if !a.answered {
+			a.end(Denied, nil, true) // Cancel tells the other devices
+		}
+	case mxp.Leave:
+		if fromPeer {
+			a.end(HungUp, nil, false)
+		}
+	case mxp.Error:
+		if !a.answered || fromPeer {
+			a.end(Failure, remoteError(m), !a.answered)
+		}
+	default:
+		a.c.log.Debug("dropping an unexpected message", "method", m.Method)
+	}
+}
+
+// receiveAsCallee handles what the caller sends.
+func (a *actor) receiveAsCallee(m *mxp.Message) {
+	if m.FromInstance != a.peer.instance {
+		a.c.log.Debug("dropping a message from another instance than the caller", "method", m.Method)
+		return
+	}
+	switch m.Method {
+	case mxp.PeerEvent:
+		a.onRemoteCandidate(m, true)
+	case mxp.Joined:
+		if m.Body != a.c.s.InstanceID() {
+			a.end(OtherDeviceAnswered, nil, false)
+		}
+	case mxp.Cancel:
+		a.end(Canceled, nil, false)
+	case mxp.Leave:
+		a.end(HungUp, nil, false)
+	case mxp.Error:
+		a.end(Failure, remoteError(m), false)
+	default:
+		a.c.log.Debug("dropping an unexpected message", "method", m.Method)
+	}
+}
+
+// device returns the record of a callee instance, creating it while there
+// is room, or nil once the call is answered.
+func (a *actor) device(m *mxp.Message) *device {
+	if a.answered {
+		return nil // the other devices are told to stop
+	}
+	d := a.devices[m.FromInstance]
+	if d == nil && m.FromInstance != "" && len(a.devices) < maxDevices {
+		d = &device{peer: peer{instance: m.FromInstance, channel: pubsub.PrefixSignal + m.FromInstance}}
+		a.devices[m.FromInstance] = d
+	}
+	return d
+}
+
+// onAck: a callee device got the call and sent its answer.
+func (a *actor) onAck(m *mxp.Message) {
+	answer, err := parseDescription(m.Body, webrtc.SDPTypeAnswer)
+	d := a.device(m)
+	if err != nil || d == nil || d.answer != nil {
+		a.c.log.Debug("dropping an Ack", "from", m.FromInstance, "err", err)
+		return
+	}
+	d.answer = &answer
+	if m.FromSignalChannel != "" {
+		d.channel = m.FromSignalChannel
+	}
+	if a.c.State() == Progressing {
+		a.setState(Ringing)
+	}
+}
+
+// onRemoteCandidate adds a candidate of the peer, or keeps one of a
+// callee device that has not answered.
+func (a *actor) onRemoteCandidate(m *mxp.Message, fromPeer bool) {
+	cand, err := parseCandidate(m.Body)
+	if err != nil {
+		a.c.log.Debug("dropping a PeerEvent", "err", err)
+		return
+	}
+	if fromPeer {
+		if err := a.pc.AddICECandidate(cand); err != nil {
+			a.c.log.Debug("ICE candidate refused", "err", err)
+		}
+		return
+	}
+	if d := a.device(m); d != nil && len(d.candidates) < maxDeviceCandidates {
+		d.candidates = append(d.candidates, cand)
+	}
+}
+
+// onJoin: callee device from answered. The first one wins the call.
+func (a *actor) onJoin(from string) {
+	d := a.devices[from]
+	if a.answered || d == nil || d.answer == nil {
+		a.c.log.Debug("dropping a Join", "from", from, "answered", a.answered)
+		return
+	}
+	a.peer = d.peer
+	a.devices = nil
+	if err := a.pc.SetRemoteDescription(*d.answer); err != nil {
+		a.answered = true // the chosen device gets the Leave
+		a.fail(fmt.Errorf("the callee's answer was refused: %w", err))
+		return
+	}
+	for _, cand := range d.candidates {
+		if err := a.pc.AddICECandidate(cand); err != nil {
+			a.c.log.Debug("ICE candidate refused", "err", err)
+		}
+	}
+	joined := &mxp.Message{Method: mxp.Joined, BodyType: mxp.BodyClient, Body: from}
+	if err := a.sendNow(a.virtual, a.c.remote, joined); err != nil {
+		a.c.log.Info("other devices were not told of the answer", "err", err)
+	}
+	a.onAnswered()
+}
+
+// remoteError is the error of a call that an Error message failed.
+func remoteError(m *mxp.Message) error {
+	var body struct {
+		Code   int    `json:"code"`
+		Reason string `json:"reason"`
+	}
+	if json.Unmarshal([]byte(m.Body), &body) != nil || body.Reason == "" {
+		body.Reason = "no reason given"
+	}
+	return &errs.SinchError{Code: body.Code, Domain: errs.Session,
+		Message: "the remote party failed the call: " + body.Reason}
+}
+
+// invite is what an Invite tells a callee.
+type invite struct {
+	callID      string
+	caller      peer
+	user        string
+	displayName string
+	key         []byte
+	offer       webrtc.SessionDescription
+	headers     map[string]string
+	video       bool
+}
+
+// parseInvite decrypts and checks an Invite from the broadcast channel.
+func parseInvite(key []byte, callID, payload string) (*invite, error) {
+	m, err := mxp.DecodeMessage(key, payload)
+	if err != nil {
+		return nil, err
+	}
+	if m.Method != mxp.Invite {
+		return nil, fmt.Errorf("%v on the broadcast channel, want Invite", m.Method)
+	}
+	if m.FromInstance == "" || m.FromUser == "" {
+		return nil, errors.New("Invite does not name the caller")
+	}
+	in := &invite{
+		callID:      callID,
+		caller:      peer{instance: m.FromInstance, channel: m.FromSignalChannel},
+		user:        m.FromUser,
+		displayName: m.NVPs[mxp.NVPDisplayName],
+	}
+	if in.caller.channel == "" {
+		in.caller.channel = pubsub.PrefixSignal + m.FromInstance
+	}
+	if in.key, err = base64.StdEncoding.DecodeString(m.NVPs[mxp.NVPKey]); err != nil || !validKeySize(len(in.key)) {
+		return nil, errors.New("Invite carries no usable session key")
+	}
+	if in.offer, err = parseDescription(m.NVPs[mxp.NVPSDP], webrtc.SDPTypeOffer); err != nil {
+		return nil, err
+	}
+	if ph := m.NVPs[mxp.NVPHeaders]; ph != "" {
+		if err := json.Unmarshal([]byte(ph), &in.headers); err != nil {
+			return nil, fmt.Errorf("Invite headers are not a JSON object of strings: %w", err)
+		}
+	}
+	in.video, _ = strconv.ParseBool(m.NVPs[mxp.NVPVideo])
+	return in, nil
+}
+
+// handleInvite creates an inbound call from an Invite.
+func (c *Controller) handleInvite(callID, payload string) {
+	in, err := parseInvite(c.s.InstanceKey(), callID, payload)
+	if err != nil {
+		c.log.Debug("dropping a broadcast message", "call", callID, "err", err)
+		return
+	}
+	call := newCall(c, callParams{
+		id:          callID,
+		dir:         Inbound,
+		remote:      in.user,
+		displayName: in.displayName,
+		headers:     in.headers,
+		video:       in.video,
+		startedAt:   time.Now(),
+	})
+	if !c.start(call, func(a *actor) { a.startInbound(in) }) {
+		c.log.Debug("dropping an Invite of a known call, or during shutdown", "call", callID)
+	}
+}
+
+// startInbound answers the offer at the WebRTC level, acknowledges the
+// call to the caller and lets it ring.
+func (a *actor) startInbound(in *invite) {
+	a.key, a.routed, a.peer = in.key, true, in.caller
+	_, inbound, _ := a.timeouts()
+	a.after(inbound, func() { a.end(NoAnswer, nil, false) })
+	answer, err := a.answerOffer(in.offer)
+	if err == nil {
+		var ack *mxp.Message
+		if ack, err = sdpMessage(mxp.Ack, answer); err == nil {
+			err = a.sendNow(a.peer.channel, a.peer.instance, ack)
+		}
+	}
+	if err != nil {
+		a.fail(err)
+		return
+	}
+	a.ctl.incoming(a.c)
+}
+
+// answer: the local user answers the ringing inbound call.
+func (a *actor) answer() error {
+	if s := a.c.State(); s != Ringing {
+		return invalidOp("cannot answer call %s: it is %v, not ringing", a.c.id, s)
+	}
+	if err := a.sendNow(a.peer.channel, a.peer.instance, &mxp.Message{Method: mxp.Join}); err != nil {
+		a.fail(err)
+		return fmt.Errorf("answering call %s: %w", a.c.id, err)
+	}
+	a.onAnswered()
+	return nil
+}
