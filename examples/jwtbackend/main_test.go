@@ -11,8 +11,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/auth"
-	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -47,13 +47,60 @@ func TestTokenRegistersWithOcra(t *testing.T) {
 		t.Fatalf("VerifyRegistrationToken = %+v, %v; want alice's claims", claims, err)
 	}
 
-	c, err := ocra.NewClient(s.URL(), s.Client())
+}
+
+// TestClientRegistersWithBackendToken is the whole flow Sinch prescribes: the
+// SDK asks for credentials, the app fetches a token from its backend over
+// HTTP, and the client registers with it.
+func TestClientRegistersWithBackendToken(t *testing.T) {
+	s := ocratest.NewServer()
+	defer s.Close()
+	backend := httptest.NewServer(newHandler(s.ApplicationKey(), s.ApplicationSecret()))
+	defer backend.Close()
+
+	client, err := sinch.GetSinchClientBuilder().ApplicationKey(s.ApplicationKey()).
+		EnvironmentHost(s.URL()).UserID("alice").Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateInstance(context.Background(), body["token"], ocra.CreateInstanceRequest{UserID: "alice"}); err != nil {
-		t.Fatalf("POST /instances with the token: %v", err)
+	defer client.Terminate()
+	client.AddListener(&sinch.ClientListenerFuncs{
+		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+			go func() { // never block the callback goroutine on the network
+				token, err := fetchToken(backend.URL, "alice")
+				if err != nil {
+					t.Error(err)
+					reg.RegisterFailed()
+					return
+				}
+				reg.Register(token)
+			}()
+		},
+	})
+	if err := client.Start(); err != nil {
+		t.Fatal(err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := client.WaitStarted(ctx); err != nil {
+		t.Fatalf("client did not start with the backend's token: %v", err)
+	}
+	if n := len(s.Instances("alice")); n != 1 {
+		t.Fatalf("alice has %d instances, want 1", n)
+	}
+}
+
+func fetchToken(backendURL, user string) (string, error) {
+	resp, err := http.Get(backendURL + "/token?user=" + user)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var body struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return "", err
+	}
+	return body.Token, nil
 }
 
 func TestBadRequests(t *testing.T) {
