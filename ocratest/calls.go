@@ -7,30 +7,46 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/pion/webrtc/v4"
 
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 )
 
-// sessionKeySize is the size of a call's MXP session key.
-const sessionKeySize = 32
+const (
+	// sessionKeySize is the size of a call's MXP session key.
+	sessionKeySize = 32
+	// maxConferenceIDLen is the most characters of a conference id.
+	maxConferenceIDLen = 64
+)
 
 // callIDPattern is what a call id may look like.
 var callIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
-// call is an app-to-app call the server routed.
+// Destination domains of POST /calls and of the callbacks.
+const (
+	domainApp        = "mxp"
+	domainPhone      = "pstn"
+	domainSIP        = "sip"
+	domainConference = "conference"
+)
+
+// call is a call the server routed.
 type call struct {
-	caller  string   // the caller's instance id
-	callees []string // the callee instance ids the Invite went to
+	caller   string    // the calling instance (an endpoint's for calls from phones)
+	callees  []string  // the app instances the Invite went to
+	endpoint *endpoint // the far end of phone, SIP and conference calls and calls from phones
+	key      []byte    // the session key
+	event    callEvent // what the callbacks say of it
+	answered bool      // ACE is queued
+	ended    bool      // DiCE is queued (or due no more)
 }
 
-// farEndKinds names, per destination type, the far end the server lacks.
-var farEndKinds = map[string]string{
-	ocra.DestPhoneNumber: "phone",
-	ocra.DestSIP:         "SIP",
-	ocra.DestConference:  "conference",
-}
+// party is who an Invite comes from.
+type party struct{ user, instance string }
 
 func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ string) {
 	body, caller, ok := s.signedRequest(w, r, "")
@@ -46,51 +62,139 @@ func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ stri
 		s.writeError(w, r, apiErr)
 		return
 	}
-	callees := s.liveInstancesOf(req.Destination.Identity, caller.id)
-	if len(callees) == 0 {
-		s.writeError(w, r, apiError(ocra.CodeNotFound, "destination user not found: "+
-			strconv.Quote(req.Destination.Identity)+" has no live instance"))
+	ev := callEvent{callID: req.CallID, cli: req.CLI, user: caller.userID, dest: req.Destination,
+		headers: req.PublicCallHeaders, origination: domainApp}
+	t, err := s.routeByCallbacks(r.Context(), ev)
+	if err != nil {
+		s.writeError(w, r, apiError(ocra.CodeServiceUnavailable, "ocratest: the call was refused because the "+err.Error()))
 		return
 	}
-	_, sessionKey := randomKey(sessionKeySize)
-	invites := make([][]string, len(callees))
-	for i := range callees {
-		frames, err := invite(caller, &callees[i], &req, sessionKey)
-		if err != nil {
-			s.writeError(w, r, apiError(ocra.CodeValidation, "cannot build the Invite of this call: "+err.Error()))
-			return
-		}
-		invites[i] = frames
+	key, keyText := randomKey(sessionKeySize)
+	c := &call{caller: caller.id, key: key, event: ev}
+	var send func() // what goes out once the caller has the answer
+	var apiErr *ocra.APIError
+	if t.dest.Type == ocra.DestUserID && !t.hangup {
+		send, apiErr = s.routeToUser(caller, &req, t, keyText, c)
+	} else {
+		send, apiErr = s.routeToFarEnd(caller, &req, t, key, c)
 	}
-	resp := ocra.CreateCallResponse{
-		CallID:            req.CallID,
-		MXPEncryptionKey:  sessionKey,
-		MXPSignalChannel:  pubsub.PrefixVirtual + req.CallID,
-		Instances:         make([]ocra.CallInstance, len(callees)),
-		StartTime:         s.opts.now().UTC(),
-		PublicCallHeaders: req.PublicCallHeaders,
-	}
-	c := &call{caller: caller.id, callees: make([]string, len(callees))}
-	for i, in := range callees {
-		resp.Instances[i] = ocra.CallInstance{ID: in.id, Capabilities: in.capabilities}
-		c.callees[i] = in.id
+	if apiErr != nil {
+		s.writeError(w, r, apiErr)
+		return
 	}
 	if !s.addCall(req.CallID, c) {
+		if c.endpoint != nil {
+			c.endpoint.end(outcomeFailed)
+		}
 		s.writeError(w, r, apiError(ocra.CodeValidation, "callId "+req.CallID+" is already in use: every call needs a new id"))
 		return
 	}
-	s.log.Info("call routed", "call", req.CallID, "caller", caller.id, "callees", c.callees)
+	s.log.Info("call routed", "call", req.CallID, "caller", caller.id, "to", t.dest.Identity, "type", t.dest.Type)
+	resp := ocra.CreateCallResponse{
+		CallID:            req.CallID,
+		MXPEncryptionKey:  keyText,
+		MXPSignalChannel:  pubsub.PrefixVirtual + req.CallID,
+		StartTime:         s.opts.now().UTC(),
+		PublicCallHeaders: req.PublicCallHeaders,
+	}
+	if c.endpoint != nil {
+		resp.Instances = []ocra.CallInstance{{ID: c.endpoint.id, Capabilities: farEndCapabilities}}
+	}
+	for _, id := range c.callees {
+		resp.Instances = append(resp.Instances, ocra.CallInstance{ID: id, Capabilities: s.capabilitiesOf(id)})
+	}
 	// Answer before the Invites go out, so that the caller knows the session
 	// key before a callee can answer.
 	s.writeJSON(w, r, http.StatusOK, &resp)
-	http.NewResponseController(w).Flush() // best effort: the Invites go out anyway
-	for i, frames := range invites {
-		channel := pubsub.PrefixBroadcast + c.callees[i]
-		for _, frame := range frames {
-			if s.hub.Publish(channel, frame) == 0 {
-				s.log.Info("invite not delivered: instance offline", "call", req.CallID, "instance", c.callees[i])
-				break
-			}
+	http.NewResponseController(w).Flush() // best effort: the call goes on anyway
+	send()
+}
+
+// farEndCapabilities are the capabilities of the server's endpoints.
+var farEndCapabilities = []string{"audio", "dtmf"}
+
+// capabilitiesOf returns the capabilities of instance id.
+func (s *Server) capabilitiesOf(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.instances[id]; in != nil {
+		return in.capabilities
+	}
+	return nil
+}
+
+// routeToUser invites the live instances of the target user.
+func (s *Server) routeToUser(caller *instance, req *ocra.CreateCallRequest, t target, key string, c *call) (func(), *ocra.APIError) {
+	callees := s.liveInstancesOf(t.dest.Identity, caller.id)
+	if len(callees) == 0 {
+		return nil, apiError(ocra.CodeNotFound, "destination user not found: "+
+			strconv.Quote(t.dest.Identity)+" has no live instance")
+	}
+	routed := *req
+	routed.PublicCallHeaders = t.headers
+	invites := make([][]string, len(callees))
+	for i := range callees {
+		frames, err := invite(party{user: caller.userID, instance: caller.id}, &callees[i], &routed, key)
+		if err != nil {
+			return nil, apiError(ocra.CodeValidation, "cannot build the Invite of this call: "+err.Error())
+		}
+		invites[i] = frames
+		c.callees = append(c.callees, callees[i].id)
+	}
+	return func() {
+		for i, frames := range invites {
+			s.publishAll(pubsub.PrefixBroadcast+c.callees[i], frames)
+		}
+	}, nil
+}
+
+// routeToFarEnd makes the endpoint that answers a call to a phone number,
+// SIP identity or conference, or that refuses it for a backend's hangup.
+func (s *Server) routeToFarEnd(caller *instance, req *ocra.CreateCallRequest, t target, key []byte, c *call) (func(), *ocra.APIError) {
+	id := t.dest.Identity
+	var b Behaviour
+	var m media
+	switch {
+	case t.hangup:
+		b = Behaviour{Answer: Busy}
+		m = newToneMedia(0)
+	case t.dest.Type == ocra.DestPhoneNumber:
+		var ok bool
+		if b, ok = s.opts.phones[id]; !ok {
+			return nil, apiError(ocra.CodeNotFound, "phone number "+id+" not found: configure it with ocratest.WithPhoneNumber")
+		}
+		m = s.far.mediaOf(b)
+	case t.dest.Type == ocra.DestSIP:
+		id = strings.TrimPrefix(id, sipScheme)
+		var ok bool
+		if b, ok = s.opts.sips[id]; !ok {
+			return nil, apiError(ocra.CodeNotFound, "SIP identity "+id+" not found: configure it with ocratest.WithSIPIdentity")
+		}
+		s.far.recordSIPHeaders(id, t.headers)
+		m = s.far.mediaOf(b)
+	default: // a conference answers at once
+		m = s.far.joinRoom(id)
+	}
+	offer := webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: req.SDP.SDP}
+	e := s.newEndpoint(calleeRole, t.dest.Identity, req.CallID, key, b, m)
+	if t.dest.Type != ocra.DestConference {
+		e.dtmfOf = id
+	}
+	c.endpoint = e
+	callerPeer := peer{instance: caller.id, channel: pubsub.PrefixSignal + caller.id}
+	return func() {
+		if !s.far.start(e, func(closing <-chan struct{}) { e.answerCall(callerPeer, offer, closing) }) {
+			e.end(outcomeServerClosed)
+		}
+	}, nil
+}
+
+// publishAll publishes the frames of one message to channel.
+func (s *Server) publishAll(channel string, frames []string) {
+	for _, frame := range frames {
+		if s.hub.Publish(channel, frame) == 0 {
+			s.log.Info("message not delivered: instance offline", "channel", channel)
+			return
 		}
 	}
 }
@@ -103,23 +207,27 @@ func checkCreateCall(req *ocra.CreateCallRequest) *ocra.APIError {
 	if req.SDP.Type != "offer" || req.SDP.SDP == "" {
 		return apiError(ocra.CodeValidation, `sdp must be an offer: {"type":"offer","sdp":"v=0..."}`)
 	}
-	if req.Destination.Identity == "" {
+	d := req.Destination
+	switch {
+	case d.Identity == "":
 		return apiError(ocra.CodeValidation, "destination.identity is required")
-	}
-	if kind, ok := farEndKinds[req.Destination.Type]; ok {
-		return apiError(ocra.CodeValidation, "ocratest: no "+kind+" endpoint is configured for "+
-			req.Destination.Identity+" (phone, SIP and conference far ends are not implemented yet)")
-	}
-	if req.Destination.Type != ocra.DestUserID {
-		return apiError(ocra.CodeValidation, "destination.type "+strconv.Quote(req.Destination.Type)+
+	case peerTypes[d.Type] == "":
+		return apiError(ocra.CodeValidation, "destination.type "+strconv.Quote(d.Type)+
 			" is not one of userId, phonenumber, sip, conference")
+	case d.Type == ocra.DestPhoneNumber && !isE164(d.Identity):
+		return apiError(ocra.CodeValidation, "destination.identity "+strconv.Quote(d.Identity)+" is not an E.164 number")
+	case d.Type == ocra.DestPhoneNumber && req.CLI == "":
+		return apiError(ocra.CodeValidation, "cli is required to call a phone number: set the caller identifier")
+	case d.Type == ocra.DestConference && utf8.RuneCountInString(d.Identity) > maxConferenceIDLen:
+		return apiError(ocra.CodeValidation, "a conference id has at most 64 characters")
 	}
 	return nil
 }
 
-// invite builds the MXP Invite of a call for one callee instance, encrypted
-// with that instance's key, as frames for its broadcast channel.
-func invite(caller, callee *instance, req *ocra.CreateCallRequest, sessionKey string) ([]string, error) {
+// invite builds the MXP Invite of a call from caller for one callee
+// instance, encrypted with that instance's key, as frames for its
+// broadcast channel.
+func invite(caller party, callee *instance, req *ocra.CreateCallRequest, sessionKey string) ([]string, error) {
 	sdp, err := json.Marshal(req.SDP)
 	if err != nil {
 		return nil, err
@@ -146,10 +254,10 @@ func invite(caller, callee *instance, req *ocra.CreateCallRequest, sessionKey st
 		Method:            mxp.Invite,
 		BodyType:          mxp.BodyMedia,
 		Version:           mxp.ProtocolVersion,
-		FromUser:          caller.userID,
-		FromID:            caller.id + ":0",
-		FromInstance:      caller.id,
-		FromSignalChannel: pubsub.PrefixSignal + caller.id,
+		FromUser:          caller.user,
+		FromID:            caller.instance + ":0",
+		FromInstance:      caller.instance,
+		FromSignalChannel: pubsub.PrefixSignal + caller.instance,
 		NVPs:              nvps,
 	})
 }
@@ -165,8 +273,9 @@ func (s *Server) addCall(id string, c *call) bool {
 	return true
 }
 
-// forwardVirtual is the Hub's OnVirtual: what a participant of a call
-// publishes to c.<callId> goes, verbatim, to the signal channel of every
+// forwardVirtual is the Hub's OnVirtual: what the caller publishes to
+// c.<callId> goes to the call's far end, if it has one; else what a
+// participant publishes goes, verbatim, to the signal channel of every
 // callee instance of the call but the sender.
 func (s *Server) forwardVirtual(from, channel, message string) {
 	id := strings.TrimPrefix(channel, pubsub.PrefixVirtual)
@@ -177,11 +286,34 @@ func (s *Server) forwardVirtual(from, channel, message string) {
 		s.log.Info("virtual channel message dropped: not a participant of the call", "call", id, "instance", from)
 		return
 	}
+	if c.endpoint != nil {
+		if from == c.caller {
+			c.endpoint.receive(message)
+		}
+		return
+	}
+	if s.isJoined(c, message) {
+		s.callAnswered(id)
+	}
 	for _, callee := range c.callees {
 		if callee != from {
 			s.hub.Publish(pubsub.PrefixSignal+callee, message)
 		}
 	}
+}
+
+// isJoined reports whether message is the Joined by which the caller of an
+// app-to-app call confirms the answer; only with callbacks, which need it.
+func (s *Server) isJoined(c *call, message string) bool {
+	if s.far.cb == nil {
+		return false
+	}
+	f, err := mxp.ParseFrame(message)
+	if err != nil || f.Total != 1 {
+		return false // Joined is always one part
+	}
+	m, err := mxp.DecodeMessage(c.key, f.Data)
+	return err == nil && m.Method == mxp.Joined
 }
 
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, callID string) {
@@ -205,5 +337,6 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, callID str
 	s.reports = append(s.reports, rep)
 	s.mu.Unlock()
 	s.log.Info("call report", "call", callID, "instance", in.id, "result", rep.Result)
+	s.reportEnded(&rep)
 	w.WriteHeader(http.StatusNoContent)
 }

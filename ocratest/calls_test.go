@@ -154,15 +154,16 @@ func TestCallValidation(t *testing.T) {
 		{"answer instead of offer", func(r *ocra.CreateCallRequest) { r.SDP.Type = "answer" }, "sdp must be an offer"},
 		{"no destination", func(r *ocra.CreateCallRequest) { r.Destination.Identity = "" }, "destination.identity"},
 		{"unknown destination type", func(r *ocra.CreateCallRequest) { r.Destination.Type = "fax" }, `"fax"`},
-		{"phone", func(r *ocra.CreateCallRequest) {
+		{"phone without cli", func(r *ocra.CreateCallRequest) {
 			r.Destination = ocra.Destination{Domain: "pstn", Type: ocra.DestPhoneNumber, Identity: "+4612345"}
-		}, "ocratest: no phone endpoint is configured for +4612345 (phone, SIP and conference far ends are not implemented yet)"},
-		{"sip", func(r *ocra.CreateCallRequest) {
-			r.Destination = ocra.Destination{Domain: "sip", Type: ocra.DestSIP, Identity: "sip:bob@example.com"}
-		}, "no SIP endpoint is configured for sip:bob@example.com"},
-		{"conference", func(r *ocra.CreateCallRequest) {
-			r.Destination = ocra.Destination{Domain: "conference", Type: ocra.DestConference, Identity: "room1"}
-		}, "no conference endpoint is configured for room1"},
+		}, "cli is required"},
+		{"phone number not in E164 form", func(r *ocra.CreateCallRequest) {
+			r.Destination = ocra.Destination{Domain: "pstn", Type: ocra.DestPhoneNumber, Identity: "4612345"}
+			r.CLI = "+4670000"
+		}, `"4612345" is not an E.164 number`},
+		{"conference id too long", func(r *ocra.CreateCallRequest) {
+			r.Destination = ocra.Destination{Domain: "conference", Type: ocra.DestConference, Identity: strings.Repeat("x", 65)}
+		}, "at most 64 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

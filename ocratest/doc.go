@@ -13,8 +13,31 @@
 // channel and the routing of app-to-app calls: POST /calls sends each live
 // instance of the callee an MXP Invite on its broadcast channel, and what the
 // caller publishes to the call's virtual channel reaches every callee
-// instance. Phone, SIP and conference destinations are refused with a
-// validation error.
+// instance.
+//
+// # Far ends
+//
+// Phone numbers ([WithPhoneNumber]), SIP identities ([WithSIPIdentity]) and
+// conference rooms (any id) are answered by media endpoints inside the
+// server: real WebRTC peers on 127.0.0.1 that speak MXP as an app's device
+// does, with the session key of the call. A phone or SIP far end behaves as
+// its [Behaviour] says (play a tone, echo, busy, no answer, fail, answer
+// after a delay) and records the DTMF it receives ([Server.DTMF]); a SIP
+// far end keeps the headers of its last call ([Server.SIPHeaders]). A
+// conference room sends each participant the mix of the others' audio
+// (decoded, summed with clipping, encoded), never its own voice;
+// participants join and leave at any time ([Server.ConferenceParticipants]).
+// [Server.CallFromPhone] makes a phone call an app user, as calls from the
+// phone network reach apps. Numbers and identities that are not configured
+// are not found (40400). Endpoints gather their ICE candidates before they
+// send their offer or answer, and take the app's candidates from PeerEvents.
+//
+// # Voice callbacks
+//
+// With [WithCallbackURL], the server posts Sinch's voice callbacks (ICE,
+// ACE, DiCE; [CallbackEvent]) to the application's backend, signed with the
+// application secret, and routes calls as the ICE answer's SVAML says
+// ([SVAML]): connectMxp, connectPstn, connectConf, connectSip or hangup.
 //
 // Requests are checked as Ocra checks them: registration tokens (signature,
 // expiry, application, single-use nonce), instance signatures and clock skew.

@@ -2,6 +2,7 @@ package ocratest
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,9 @@ type options struct {
 	now               func() time.Time
 	logger            *slog.Logger
 	tls               bool
+	phones            map[string]Behaviour // by E.164 number
+	sips              map[string]Behaviour // by SIP identity, without "sip:"
+	callbackURL       string
 }
 
 // WithApplication sets the application key and secret (base64) the server
@@ -72,4 +76,34 @@ func WithTLS() Option {
 // ttlWindowDays is the window in days, capped at half the instance TTL.
 func (o *options) ttlWindowDays() float64 {
 	return float64(min(o.ttlWindow, o.instanceTTL/2)) / float64(24*time.Hour)
+}
+
+// WithPhoneNumber adds a phone number, in E.164 form, that apps can call
+// (CallPhoneNumber) and that can call apps ([Server.CallFromPhone]); b says
+// how it behaves. Numbers that are not configured are not found (40400).
+func WithPhoneNumber(number string, b Behaviour) Option {
+	return func(o *options) {
+		if o.phones == nil {
+			o.phones = make(map[string]Behaviour)
+		}
+		o.phones[number] = b
+	}
+}
+
+// WithSIPIdentity adds a SIP identity, "user@host" (a "sip:" prefix is
+// ignored), that apps can call (CallSip); b says how it behaves.
+func WithSIPIdentity(identity string, b Behaviour) Option {
+	return func(o *options) {
+		if o.sips == nil {
+			o.sips = make(map[string]Behaviour)
+		}
+		o.sips[strings.TrimPrefix(identity, sipScheme)] = b
+	}
+}
+
+// WithCallbackURL makes the server call the application's backend at url
+// with Sinch's voice callbacks (ICE, ACE, DiCE), as callbacks.go describes.
+// url is an absolute http URL, such as an httptest.Server's.
+func WithCallbackURL(url string) Option {
+	return func(o *options) { o.callbackURL = url }
 }

@@ -27,6 +27,7 @@ type Server struct {
 	hub     *pubsub.Hub
 	port    int
 	closing chan struct{} // closed by Close; ends stalled requests
+	far     *farEnds      // phone, SIP and conference endpoints; callbacks
 
 	closeOnce sync.Once
 
@@ -55,8 +56,10 @@ type InstanceInfo struct {
 // NewServer starts a server on 127.0.0.1 and returns it; Close stops it.
 // Like httptest.NewServer, it panics when it cannot start, and when an
 // option is invalid: an empty application key, a secret that is not base64,
-// a TTL or refresh interval that is not positive, a negative TTL window or a
-// nil clock or logger.
+// a TTL or refresh interval that is not positive, a negative TTL window, a
+// nil clock or logger, a phone number that is not E.164, a SIP identity that
+// is not user@host, an invalid Behaviour or a callback URL that is not an
+// absolute http(s) URL.
 func NewServer(opts ...Option) *Server {
 	o := options{
 		appKey:          newUUID(),
@@ -81,6 +84,7 @@ func NewServer(opts ...Option) *Server {
 		nonces:    make(map[string]time.Time),
 		calls:     make(map[string]*call),
 	}
+	s.far = newFarEnds(&o, s.log)
 	s.hub = pubsub.NewHub(pubsub.HubOptions{
 		Authorize: s.authorizeRealtime,
 		OnVirtual: s.forwardVirtual,
@@ -113,7 +117,7 @@ func (o *options) check() error {
 	if _, err := ocra.DecodeSecret(o.appSecret); err != nil {
 		return fmt.Errorf("application secret: %w", err)
 	}
-	return nil
+	return o.checkFarEnds()
 }
 
 // URL is the server's base URL, "http://127.0.0.1:port" ("https://..." with
@@ -194,6 +198,7 @@ func (s *Server) DisconnectAll() {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		s.far.close()
 		s.hub.Close()
 		s.srv.Close()
 	})

@@ -62,12 +62,16 @@ type Hub struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 
-	mu     sync.Mutex
-	closed bool
-	conns  map[*hubConn]struct{}
-	subs   map[string]map[*hubConn]struct{} // channel -> subscribers
-	wg     sync.WaitGroup                   // every connection goroutine
+	mu        sync.Mutex
+	closed    bool
+	conns     map[*hubConn]struct{}
+	subs      map[string]map[*hubConn]struct{} // channel -> subscribers
+	listeners map[string]*listener             // channel -> the server's own receiver
+	wg        sync.WaitGroup                   // every connection goroutine
 }
+
+// listener is a receiver inside the server of one channel (Hub.Listen).
+type listener struct{ f func(message string) }
 
 // hubConn is one client connection of a Hub.
 type hubConn struct {
@@ -94,8 +98,9 @@ func NewHub(opts HubOptions) *Hub {
 			// cross-origin page gains nothing: accept any origin.
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
-		conns: make(map[*hubConn]struct{}),
-		subs:  make(map[string]map[*hubConn]struct{}),
+		conns:     make(map[*hubConn]struct{}),
+		subs:      make(map[string]map[*hubConn]struct{}),
+		listeners: make(map[string]*listener),
 	}
 }
 
@@ -163,6 +168,26 @@ func (h *Hub) Publish(channel, message string) int {
 		h.log.Warn("pubsub: publish refused", "channel", channel, "err", err)
 	}
 	return n
+}
+
+// Listen hands f every message published to channel, by clients or by
+// Publish, until stop is called: how the server receives on signal channels
+// of its own, such as those of media endpoints that act as call peers. f is
+// called on the publisher's goroutine, so it must not block. A channel has
+// one listener: Listen replaces the previous one. stop may be called more
+// than once; it removes only this listener.
+func (h *Hub) Listen(channel string, f func(message string)) (stop func()) {
+	l := &listener{f: f}
+	h.mu.Lock()
+	h.listeners[channel] = l
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.listeners[channel] == l {
+			delete(h.listeners, channel)
+		}
+	}
 }
 
 // Subscribed reports whether any connection is subscribed to channel.
@@ -271,7 +296,8 @@ func (h *Hub) enqueue(c *hubConn, b []byte) {
 	}
 }
 
-// deliver queues a message frame for every subscriber of channel.
+// deliver queues a message frame for every subscriber of channel and hands
+// the message to the channel's listener.
 func (h *Hub) deliver(channel, message string) (int, error) {
 	b, err := encodeFrame(Frame{Op: OpMessage, Channel: channel, Message: message})
 	if err != nil {
@@ -280,6 +306,7 @@ func (h *Hub) deliver(channel, message string) (int, error) {
 	var n int
 	var slow []*hubConn
 	h.mu.Lock()
+	l := h.listeners[channel]
 	for c := range h.subs[channel] {
 		select {
 		case c.out <- b:
@@ -291,6 +318,10 @@ func (h *Hub) deliver(channel, message string) (int, error) {
 	h.mu.Unlock()
 	for _, c := range slow {
 		h.dropSlow(c)
+	}
+	if l != nil {
+		l.f(message)
+		n++
 	}
 	return n, nil
 }

@@ -1,0 +1,381 @@
+package ocratest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sinch-rtc-go/sinch/internal/mxp"
+	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
+)
+
+// Bounds of a far end.
+const (
+	// endpointQueue is how many events may wait for an endpoint; more are
+	// dropped (a peer flooding the fake server loses messages).
+	endpointQueue = 256
+	// gatherTimeout bounds ICE gathering before an offer or answer is sent.
+	gatherTimeout = 10 * time.Second
+	// ringTimeout is how long a phone that calls an app rings before it
+	// gives up and cancels.
+	ringTimeout = 60 * time.Second
+	// maxDeviceCandidates bounds the candidates kept of a device that has
+	// not answered.
+	maxDeviceCandidates = 64
+)
+
+// role is the side of the call an endpoint is on.
+type role int
+
+const (
+	calleeRole role = iota // an app called the far end
+	callerRole             // the far end calls an app (Server.CallFromPhone)
+)
+
+// peer is an app instance in an endpoint's call.
+type peer struct {
+	instance string
+	channel  string // its signal channel
+}
+
+// device is an app instance that a calling endpoint invited.
+type device struct {
+	peer
+	answer     *webrtc.SessionDescription // from its Ack
+	candidates []webrtc.ICECandidateInit
+}
+
+// outcome is how an endpoint's call ended, in the terms of Sinch's DiCE
+// callback.
+type outcome struct{ result, reason string }
+
+// DiCE results and reasons.
+var (
+	outcomeCallerHangup = outcome{"ANSWERED", "CALLERHANGUP"}
+	outcomeCalleeHangup = outcome{"ANSWERED", "CALLEEHANGUP"}
+	outcomeBusy         = outcome{"BUSY", "CALLEEHANGUP"}
+	outcomeCanceled     = outcome{"NOANSWER", "CANCEL"}
+	outcomeTimeout      = outcome{"NOANSWER", "TIMEOUT"}
+	outcomeFailed       = outcome{"FAILED", "GENERALERROR"}
+	outcomeServerClosed = outcome{"N/A", "MANAGERHANGUP"}
+)
+
+// endpoint is a far end inside the server (a phone, a SIP endpoint, a
+// conference participant's leg, or a phone calling an app): a WebRTC media
+// peer that speaks MXP as an app's device does. It receives on its own
+// signal channel s.<id> and, as a callee, on the call's virtual channel.
+// One goroutine (run) owns its state; messages and pion's callbacks reach
+// it as events.
+type endpoint struct {
+	srv    *Server
+	id     string // its instance id
+	user   string // who it is (fu): a number, SIP identity or conference id
+	callID string
+	key    []byte // the call's session key
+	role   role
+	b      Behaviour
+	media  media
+	dtmfOf string // the identity whose DTMF it records; "" records none
+	log    *slog.Logger
+
+	events     chan func()
+	reasm      *mxp.Reassembler
+	stopListen func()
+
+	// Owned by the run goroutine.
+	pc       *webrtc.PeerConnection
+	track    *rtc.AudioTrack
+	peer     peer               // callee: the caller; caller: the device that answered
+	devices  map[string]*device // caller: the invited devices
+	answered time.Time
+	timer    *time.Timer
+	timerSeq int
+	ended    bool
+	streams  sync.WaitGroup
+	stop     context.CancelFunc // stops the streams
+	ctx      context.Context    // of the streams
+}
+
+// newEndpoint returns an endpoint of the call callID, listening on its
+// signal channel. It does nothing until started with farEnds.start.
+func (s *Server) newEndpoint(r role, user, callID string, key []byte, b Behaviour, m media) *endpoint {
+	ctx, stop := context.WithCancel(context.Background())
+	e := &endpoint{
+		srv:     s,
+		id:      newUUID(),
+		user:    user,
+		callID:  callID,
+		key:     key,
+		role:    r,
+		b:       b,
+		media:   m,
+		events:  make(chan func(), endpointQueue),
+		reasm:   mxp.NewReassembler(0, 0),
+		devices: make(map[string]*device),
+		ctx:     ctx,
+		stop:    stop,
+	}
+	e.log = s.log.With("endpoint", e.id, "as", user, "call", callID)
+	e.stopListen = s.hub.Listen(pubsub.PrefixSignal+e.id, e.receive)
+	return e
+}
+
+// push queues an event without blocking.
+func (e *endpoint) push(ev func()) {
+	select {
+	case e.events <- ev:
+	default:
+		e.log.Warn("endpoint event dropped: queue full")
+	}
+}
+
+// receive takes an MXP frame published to the endpoint, on the publisher's
+// goroutine.
+func (e *endpoint) receive(frame string) { e.push(func() { e.onFrame(frame) }) }
+
+// run handles events until the call ends or the server closes.
+func (e *endpoint) run(closing <-chan struct{}) {
+	for !e.ended {
+		select {
+		case ev := <-e.events:
+			ev()
+		case <-closing:
+			e.hangup()
+		}
+	}
+}
+
+// after arms the endpoint's single timer, replacing the previous one.
+func (e *endpoint) after(d time.Duration, f func()) {
+	e.stopTimer()
+	seq := e.timerSeq
+	e.timer = time.AfterFunc(d, func() {
+		e.push(func() {
+			if e.timerSeq == seq && !e.ended {
+				f()
+			}
+		})
+	})
+}
+
+func (e *endpoint) stopTimer() {
+	e.timerSeq++
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+}
+
+// send publishes m from the endpoint to p, encrypted with the session key.
+func (e *endpoint) send(p peer, m *mxp.Message) {
+	m.FromUser = e.user
+	m.FromInstance = e.id
+	m.FromID = e.id + ":0"
+	m.FromSignalChannel = pubsub.PrefixSignal + e.id
+	if m.NVPs == nil {
+		m.NVPs = make(map[string]string)
+	}
+	m.NVPs[mxp.NVPTo] = p.instance
+	frames, err := mxp.Encode(e.callID, e.key, m)
+	if err != nil {
+		e.log.Error("cannot encode an MXP message", "method", m.Method, "err", err)
+		return
+	}
+	for _, f := range frames {
+		if e.srv.hub.Publish(p.channel, f) == 0 {
+			e.log.Info("MXP message not delivered: instance offline", "method", m.Method, "to", p.instance)
+			return
+		}
+	}
+}
+
+// sendDescription sends an Ack carrying the endpoint's answer.
+func (e *endpoint) sendDescription(p peer, method mxp.Method) {
+	body, err := json.Marshal(e.pc.LocalDescription())
+	if err != nil {
+		e.fail(p, "cannot encode the session description")
+		return
+	}
+	e.send(p, &mxp.Message{Method: method, BodyType: mxp.BodySDP, Body: string(body)})
+}
+
+// fail tells p that the call failed and ends it.
+func (e *endpoint) fail(p peer, reason string) {
+	body, _ := json.Marshal(map[string]any{"code": 50000, "reason": "ocratest: " + reason}) // a map of a string always marshals
+	e.send(p, &mxp.Message{Method: mxp.Error, BodyType: mxp.BodyErrorJSON, Body: string(body)})
+	e.end(outcomeFailed)
+}
+
+// onFrame reassembles and decrypts a frame and handles its message.
+func (e *endpoint) onFrame(frame string) {
+	if e.ended {
+		return
+	}
+	f, err := mxp.ParseFrame(frame)
+	if err != nil || f.SessionID != e.callID {
+		e.log.Debug("dropping a frame of another call or not MXP", "err", err)
+		return
+	}
+	payload, complete, err := e.reasm.Add(f, time.Now())
+	if err != nil || !complete {
+		return
+	}
+	m, err := mxp.DecodeMessage(e.key, payload)
+	if err != nil {
+		e.log.Debug("dropping an undecodable message", "err", err)
+		return
+	}
+	if e.role == calleeRole {
+		e.onCallerMessage(m)
+	} else {
+		e.onDeviceMessage(m)
+	}
+}
+
+// newPeerConnection builds the endpoint's peer connection and audio track.
+func (e *endpoint) newPeerConnection() error {
+	api, err := e.srv.far.api()
+	if err != nil {
+		return err
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	e.pc = pc
+	e.track = rtc.NewPCMUTrack("audio", e.callID)
+	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		e.push(func() { e.play(t, r) })
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateFailed {
+			e.push(func() { e.end(outcomeFailed) })
+		}
+	})
+	return nil
+}
+
+// addTrack adds the endpoint's audio track to its peer connection.
+func (e *endpoint) addTrack() error {
+	sender, err := e.pc.AddTrack(e.track)
+	if err != nil {
+		return err
+	}
+	e.spawn(func() { // let pion's interceptors see the RTCP
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := sender.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+	return nil
+}
+
+// gathered sets desc as the local description and waits until ICE
+// gathering is complete, so that it carries every candidate.
+func (e *endpoint) gathered(desc webrtc.SessionDescription, closing <-chan struct{}) error {
+	done := webrtc.GatheringCompletePromise(e.pc)
+	if err := e.pc.SetLocalDescription(desc); err != nil {
+		return err
+	}
+	t := time.NewTimer(gatherTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return errGatherTimeout
+	case <-closing:
+		return errServerClosed
+	}
+}
+
+// addCandidate applies an ICE candidate of the peer.
+func (e *endpoint) addCandidate(c webrtc.ICECandidateInit) {
+	if err := e.pc.AddICECandidate(c); err != nil {
+		e.log.Debug("ICE candidate refused", "err", err)
+	}
+}
+
+// onAnswered starts the audio the endpoint sends and tells the backend.
+func (e *endpoint) onAnswered() {
+	e.answered = time.Now()
+	sender := rtc.NewAudioSender(e.track, e.media.next)
+	e.spawn(func() {
+		if err := sender.Run(e.ctx); err != nil {
+			e.log.Debug("audio sender stopped", "err", err)
+		}
+	})
+	e.srv.callAnswered(e.callID)
+}
+
+// play moves a remote track's audio to the endpoint's media, and its DTMF
+// to the record of the identity.
+func (e *endpoint) play(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	if e.ended || t.Kind() != webrtc.RTPCodecTypeAudio {
+		return
+	}
+	recv := rtc.NewAudioReceiver(t, e.media.hear)
+	if pt, ok := rtc.TelephoneEventPayloadType(r.GetParameters().Codecs); ok && e.dtmfOf != "" {
+		recv.OnDTMF(pt, func(key byte) { e.srv.far.recordDTMF(e.dtmfOf, key) })
+	}
+	e.spawn(func() {
+		if err := recv.Run(e.ctx); err != nil {
+			e.log.Debug("audio receiver stopped", "err", err)
+		}
+	})
+}
+
+// spawn runs f on a goroutine that end waits for.
+func (e *endpoint) spawn(f func()) {
+	e.streams.Add(1)
+	go func() {
+		defer e.streams.Done()
+		f()
+	}()
+}
+
+// hangup ends the call as the server closes, telling the app: Leave once
+// answered, else Deny (callee) or Cancel (caller).
+func (e *endpoint) hangup() {
+	switch {
+	case !e.answered.IsZero():
+		e.send(e.peer, &mxp.Message{Method: mxp.Leave})
+	case e.role == calleeRole:
+		e.send(e.peer, &mxp.Message{Method: mxp.Deny})
+	default:
+		e.cancelDevices("")
+	}
+	e.end(outcomeServerClosed)
+}
+
+// end ends the endpoint's call once: it stops receiving, releases the
+// media and tells the backend.
+func (e *endpoint) end(o outcome) {
+	if e.ended {
+		return
+	}
+	e.ended = true
+	e.stopTimer()
+	e.stopListen()
+	e.media.close()
+	e.stop()
+	if e.pc != nil {
+		if err := e.pc.Close(); err != nil {
+			e.log.Debug("closing the peer connection", "err", err)
+		}
+	}
+	e.streams.Wait()
+	var d time.Duration
+	if !e.answered.IsZero() {
+		d = time.Since(e.answered)
+	}
+	e.log.Info("far end call ended", "result", o.result, "reason", o.reason)
+	e.srv.callEnded(e.callID, e, o, d)
+}
