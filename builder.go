@@ -2,6 +2,7 @@ package sinch
 
 import (
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,6 +24,9 @@ const (
 	DefaultOutboundNoAnswer   = 45 * time.Second
 	DefaultInboundNoAnswer    = 60 * time.Second
 	DefaultCallSetupTimeout   = 20 * time.Second
+	DefaultPingInterval       = 30 * time.Second
+	// DefaultMaxReconnects: reconnect for as long as the client runs.
+	DefaultMaxReconnects = -1
 )
 
 // SinchClientBuilder collects a client's settings; Build checks them all.
@@ -43,6 +47,9 @@ type SinchClientBuilder struct {
 	outboundNoAnswer   time.Duration
 	inboundNoAnswer    time.Duration
 	callSetupTimeout   time.Duration
+	pingInterval       time.Duration
+	maxReconnects      int
+	reconnectDelay     func(attempt int) time.Duration
 }
 
 // GetSinchClientBuilder returns a builder with the defaults set.
@@ -54,6 +61,9 @@ func GetSinchClientBuilder() *SinchClientBuilder {
 		outboundNoAnswer:   DefaultOutboundNoAnswer,
 		inboundNoAnswer:    DefaultInboundNoAnswer,
 		callSetupTimeout:   DefaultCallSetupTimeout,
+		pingInterval:       DefaultPingInterval,
+		maxReconnects:      DefaultMaxReconnects,
+		reconnectDelay:     DefaultReconnectDelay,
 	}
 }
 
@@ -146,6 +156,49 @@ func (b *SinchClientBuilder) CallSetupTimeout(d time.Duration) *SinchClientBuild
 	return b
 }
 
+// PingInterval sets how often a started client pings the server on its
+// realtime channel. A ping that gets no answer within RequestTimeout counts
+// as a lost channel: the client reconnects. Default 30 s.
+func (b *SinchClientBuilder) PingInterval(d time.Duration) *SinchClientBuilder {
+	b.pingInterval = d
+	return b
+}
+
+// MaxReconnects sets how many reconnect attempts in a row a started client
+// makes after losing its realtime channel before it fails
+// (OnClientFailed); -1, the default, means no limit.
+func (b *SinchClientBuilder) MaxReconnects(n int) *SinchClientBuilder {
+	b.maxReconnects = n
+	return b
+}
+
+// ReconnectDelay sets how long the client waits after failed reconnect
+// attempt number attempt (1, 2, ...) before the next one. nil restores
+// DefaultReconnectDelay. The first attempt is made at once.
+func (b *SinchClientBuilder) ReconnectDelay(delay func(attempt int) time.Duration) *SinchClientBuilder {
+	if delay == nil {
+		delay = DefaultReconnectDelay
+	}
+	b.reconnectDelay = delay
+	return b
+}
+
+// Bounds of DefaultReconnectDelay.
+const (
+	minReconnectDelay = 250 * time.Millisecond
+	maxReconnectDelay = 30 * time.Second
+)
+
+// DefaultReconnectDelay is exponential backoff with jitter: a random delay
+// between half and all of 250 ms * 2^(attempt-1), capped at 30 s.
+func DefaultReconnectDelay(attempt int) time.Duration {
+	d := maxReconnectDelay
+	if attempt < 8 { // 250 ms << 7 is past the cap
+		d = min(minReconnectDelay<<max(attempt-1, 0), maxReconnectDelay)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
 var (
 	uuidPattern   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	userIDPattern = regexp.MustCompile(`^[A-Za-z0-9_=-]+$`)
@@ -176,11 +229,14 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 	for name, d := range map[string]time.Duration{
 		"RequestTimeout": b.requestTimeout, "CredentialsTimeout": b.credentialsTimeout,
 		"NoAnswerTimeouts outbound": b.outboundNoAnswer, "NoAnswerTimeouts inbound": b.inboundNoAnswer,
-		"CallSetupTimeout": b.callSetupTimeout,
+		"CallSetupTimeout": b.callSetupTimeout, "PingInterval": b.pingInterval,
 	} {
 		if d <= 0 {
 			return nil, errs.Invalid("%s must be positive, not %v", name, d)
 		}
+	}
+	if b.maxReconnects < -1 {
+		return nil, errs.Invalid("MaxReconnects must be -1 (no limit) or more, not %d", b.maxReconnects)
 	}
 	return newClient(b, base)
 }

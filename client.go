@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"sync"
@@ -71,12 +70,15 @@ type SinchClient struct {
 	peerConfig  webrtc.Configuration
 }
 
-// instance is this client's registration at Ocra.
+// instance is this client's registration at Ocra. Once published in
+// SinchClient.inst it is never modified: updates replace it.
 type instance struct {
 	creds    ocra.Credentials
 	key      []byte // MXP key of Invites to this instance
 	config   ocra.Config
 	expireAt time.Time
+	// refreshAt is when config is fetched again.
+	refreshAt time.Time
 }
 
 func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
@@ -177,8 +179,12 @@ func (c *SinchClient) Start() error {
 }
 
 // WaitStarted blocks until the client has started (nil), failed (the
-// *SinchError), been terminated (ErrClientTerminated) or ctx is done.
+// *SinchError), been terminated (ErrClientTerminated) or ctx is done. A
+// nil ctx is an error wrapping ErrInvalidArgument.
 func (c *SinchClient) WaitStarted(ctx context.Context) error {
+	if ctx == nil {
+		return errs.Invalid("WaitStarted: ctx is nil")
+	}
 	for {
 		c.mu.Lock()
 		state, failure, changed := c.state, c.failure, c.changed
@@ -339,32 +345,20 @@ func (c *SinchClient) fail(err *SinchError) {
 
 // register runs the registration state machine: credentials -> instance ->
 // ICE servers -> realtime channel subscribed to the instance's channels.
+// Each request has its own deadline, RequestTimeout.
 func (c *SinchClient) register(ctx context.Context) (*instance, *pubsub.Conn, *SinchError) {
 	jwt, serr := c.credentials(ctx)
 	if serr != nil {
 		return nil, nil, serr
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
-	defer cancel()
-	resp, err := c.rest.CreateInstance(rctx, jwt, ocra.CreateInstanceRequest{
-		UserID:       c.settings.userID,
-		DeviceID:     c.settings.deviceID,
-		Capabilities: []string{"audio", "video", "dtmf"},
-		Version:      ocra.Version{OS: runtime.GOOS, Platform: "go " + runtime.Version(), SDK: Version},
-	})
-	if err != nil {
-		return nil, nil, requestError("creating the instance", err)
-	}
-	inst, serr := newInstance(resp)
+	inst, serr := c.createInstance(ctx, jwt)
 	if serr != nil {
 		return nil, nil, serr
 	}
-	servers, err := c.rest.ICEServers(rctx, inst.creds)
-	if err != nil {
+	if err := c.fetchICEServers(ctx, inst); err != nil {
 		c.unregister(inst, nil)
 		return nil, nil, requestError("fetching ICE servers", err)
 	}
-	c.addICEServers(servers)
 	conn, err := c.connect(ctx, inst)
 	if err != nil {
 		c.unregister(inst, nil)
@@ -373,7 +367,22 @@ func (c *SinchClient) register(ctx context.Context) (*instance, *pubsub.Conn, *S
 	return inst, conn, nil
 }
 
-func newInstance(resp *ocra.CreateInstanceResponse) (*instance, *SinchError) {
+func (c *SinchClient) createInstance(ctx context.Context, jwt string) (*instance, *SinchError) {
+	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
+	defer cancel()
+	resp, err := c.rest.CreateInstance(ctx, jwt, ocra.CreateInstanceRequest{
+		UserID:       c.settings.userID,
+		DeviceID:     c.settings.deviceID,
+		Capabilities: []string{"audio", "video", "dtmf"},
+		Version:      ocra.Version{OS: runtime.GOOS, Platform: "go " + runtime.Version(), SDK: Version},
+	})
+	if err != nil {
+		return nil, requestError("creating the instance", err)
+	}
+	return newInstance(resp, time.Now())
+}
+
+func newInstance(resp *ocra.CreateInstanceResponse, now time.Time) (*instance, *SinchError) {
 	secret, err := ocra.DecodeSecret(resp.Instance.Secret)
 	if err != nil {
 		return nil, &SinchError{Domain: errs.API, Fatal: true, Message: "the server sent an instance secret that is not base64", Err: err}
@@ -383,14 +392,37 @@ func newInstance(resp *ocra.CreateInstanceResponse) (*instance, *SinchError) {
 		return nil, &SinchError{Domain: errs.API, Fatal: true, Message: "the server sent an MXP key that is not 32 bytes of base64"}
 	}
 	return &instance{
-		creds:    ocra.Credentials{InstanceID: resp.Instance.ID, Secret: secret},
-		key:      key,
-		config:   resp.Config,
-		expireAt: resp.Instance.ExpireAt,
+		creds:     ocra.Credentials{InstanceID: resp.Instance.ID, Secret: secret},
+		key:       key,
+		config:    resp.Config,
+		expireAt:  resp.Instance.ExpireAt,
+		refreshAt: now.Add(configRefreshInterval(resp.Config)),
 	}, nil
 }
 
-func (c *SinchClient) addICEServers(servers []ocra.ICEServer) {
+// minConfigRefresh bounds how often the configuration is fetched, whatever
+// the server announces.
+const minConfigRefresh = time.Second
+
+// configRefreshInterval is how long a configuration stays current:
+// configRefreshIntervalMs, at least minConfigRefresh. A server that
+// announces none (0) gets a refresh every day.
+func configRefreshInterval(cfg ocra.Config) time.Duration {
+	if cfg.ConfigRefreshIntervalMs <= 0 {
+		return 24 * time.Hour
+	}
+	return max(time.Duration(cfg.ConfigRefreshIntervalMs)*time.Millisecond, minConfigRefresh)
+}
+
+// fetchICEServers asks for the instance's STUN and TURN servers and uses
+// them, with the builder's, for calls placed from now on.
+func (c *SinchClient) fetchICEServers(ctx context.Context, inst *instance) error {
+	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
+	defer cancel()
+	servers, err := c.rest.ICEServers(ctx, inst.creds)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.peerConfig.ICEServers = append([]webrtc.ICEServer(nil), c.settings.iceServers...)
@@ -399,6 +431,7 @@ func (c *SinchClient) addICEServers(servers []ocra.ICEServer) {
 			URLs: s.URLs, Username: s.Username, Credential: s.Password,
 		})
 	}
+	return nil
 }
 
 // connect opens the realtime channel and subscribes to the instance's
@@ -407,10 +440,11 @@ func (c *SinchClient) connect(ctx context.Context, inst *instance) (*pubsub.Conn
 	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
 	defer cancel()
 	opts := pubsub.DialOptions{
-		Header:         c.rest.PubSubHeader(inst.creds),
-		Handler:        c.engine.HandleMessage,
-		RequestTimeout: c.settings.requestTimeout,
-		Logger:         c.log,
+		Header:           c.rest.PubSubHeader(inst.creds),
+		Handler:          c.engine.HandleMessage,
+		HandshakeTimeout: c.settings.requestTimeout,
+		RequestTimeout:   c.settings.requestTimeout,
+		Logger:           c.log,
 	}
 	if hc := c.settings.httpClient; hc != nil {
 		if t, ok := hc.Transport.(*http.Transport); ok {
@@ -463,35 +497,119 @@ type registration struct {
 func (r *registration) Register(jwt string) { r.once.Do(func() { r.answer <- jwt }) }
 func (r *registration) RegisterFailed()     { r.once.Do(func() { r.answer <- "" }) }
 
-// maintain keeps a started client registered: it extends the instance before
-// it expires and reconnects the realtime channel when it drops.
+// maintain keeps a started client registered until Terminate: it pings the
+// realtime channel, extends the instance before it expires, refreshes the
+// configuration every configRefreshIntervalMs and recovers from a lost
+// channel or instance. It fails the client when that is impossible.
 func (c *SinchClient) maintain(ctx context.Context) {
+	ping := time.NewTicker(c.settings.pingInterval)
+	defer ping.Stop()
+	var upkeep retrier // failed extensions and configuration refreshes in a row
 	for {
-		c.mu.Lock()
-		inst, conn := c.inst, c.conn
-		c.mu.Unlock()
+		inst, conn := c.registration()
 		if inst == nil {
 			return
 		}
-		timer := time.NewTimer(time.Until(refreshTime(inst, time.Now())))
+		extendAt := refreshTime(inst, time.Now())
+		due := upkeep.next(earlier(extendAt, inst.refreshAt))
+		timer := time.NewTimer(time.Until(due))
+		var lost error
 		select {
 		case <-ctx.Done():
-			timer.Stop()
-			return
 		case <-conn.Done():
-			timer.Stop()
-			c.log.Warn("realtime channel lost; reconnecting", "err", conn.Err())
-			if err := c.reconnect(ctx, inst); err != nil {
-				c.fail(err)
-				return
-			}
+			lost = conn.Err()
+		case <-ping.C:
+			lost = c.ping(ctx, conn)
 		case <-timer.C:
-			if err := c.extend(ctx, inst); err != nil {
-				c.fail(err)
-				return
-			}
+			lost = c.upkeep(ctx, inst, extendAt, &upkeep)
 		}
+		timer.Stop()
+		if ctx.Err() != nil {
+			return
+		}
+		if lost == nil {
+			continue
+		}
+		var serr *SinchError
+		if errors.As(lost, &serr) && serr.Fatal && !isGone(lost) {
+			c.fail(serr)
+			return
+		}
+		if serr := c.recover(ctx, lost); serr != nil {
+			c.fail(serr)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		upkeep = retrier{}
 	}
+}
+
+// registration returns the current instance and realtime channel.
+func (c *SinchClient) registration() (*instance, *pubsub.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inst, c.conn
+}
+
+// retrier schedules the retries of a periodic task that failed.
+type retrier struct {
+	failures int
+	retryAt  time.Time
+}
+
+// next is when the task runs: at due, or at the retry time after failures.
+func (r *retrier) next(due time.Time) time.Time {
+	if r.failures > 0 {
+		return r.retryAt
+	}
+	return due
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// ping checks the realtime channel: a ping must be answered within
+// RequestTimeout.
+func (c *SinchClient) ping(ctx context.Context, conn *pubsub.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
+	defer cancel()
+	if err := conn.Ping(ctx); err != nil {
+		return fmt.Errorf("sinch: realtime channel did not answer a ping within %v: %w", c.settings.requestTimeout, err)
+	}
+	return nil
+}
+
+// upkeep extends the instance when extendAt has come, else refreshes its
+// configuration. A failure that may pass (network, 5xx) is retried with the
+// reconnect backoff and is returned only once MaxReconnects retries failed;
+// other failures are returned at once.
+func (c *SinchClient) upkeep(ctx context.Context, inst *instance, extendAt time.Time, r *retrier) error {
+	var err error
+	if time.Now().Before(extendAt) {
+		err = c.refreshConfig(ctx, inst)
+	} else {
+		err = c.extend(ctx, inst)
+	}
+	var serr *SinchError
+	if err == nil || ctx.Err() != nil || !errors.As(err, &serr) || serr.Fatal {
+		*r = retrier{}
+		return err
+	}
+	r.failures++
+	if max := c.settings.maxReconnects; max >= 0 && r.failures > max {
+		return &SinchError{Domain: serr.Domain, Code: serr.Code, Fatal: true,
+			Message: fmt.Sprintf("gave up after %d retries (MaxReconnects): %s", r.failures-1, serr.Message), Err: serr.Err}
+	}
+	delay := c.settings.reconnectDelay(r.failures)
+	r.retryAt = time.Now().Add(delay)
+	c.log.Warn("instance upkeep failed; retrying", "err", err, "retryIn", delay)
+	return nil
 }
 
 // refreshTime is when the instance is extended: updateInstanceTtlWindowDays
@@ -507,7 +625,7 @@ func refreshTime(inst *instance, now time.Time) time.Time {
 }
 
 // extend asks for a fresh token and extends the instance's lifetime.
-func (c *SinchClient) extend(ctx context.Context, inst *instance) *SinchError {
+func (c *SinchClient) extend(ctx context.Context, inst *instance) error {
 	jwt, serr := c.credentials(ctx)
 	if serr != nil {
 		return serr
@@ -518,39 +636,138 @@ func (c *SinchClient) extend(ctx context.Context, inst *instance) *SinchError {
 	if err != nil {
 		return requestError("extending the instance", err)
 	}
-	c.mu.Lock()
-	if c.inst == inst {
-		inst.expireAt = resp.ExpireAt
-	}
-	c.mu.Unlock()
+	next := *inst
+	next.expireAt = resp.ExpireAt
+	c.replaceInstance(inst, &next)
 	c.log.Info("instance extended", "expireAt", resp.ExpireAt)
 	return nil
 }
 
-// reconnect reopens the realtime channel with exponential backoff and
-// jitter until it succeeds, the instance is gone, or the client terminates.
-func (c *SinchClient) reconnect(ctx context.Context, inst *instance) *SinchError {
-	delay := 100 * time.Millisecond
-	for {
-		conn, err := c.connect(ctx, inst)
-		if err == nil {
-			c.mu.Lock()
-			c.conn = conn
-			c.mu.Unlock()
-			c.log.Info("realtime channel reconnected")
+// refreshConfig fetches the instance's configuration and ICE servers again.
+// The realtime channels are named after the instance, so a refresh never
+// moves them.
+func (c *SinchClient) refreshConfig(ctx context.Context, inst *instance) error {
+	rctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
+	defer cancel()
+	cfg, err := c.rest.Config(rctx, inst.creds)
+	if err != nil {
+		return requestError("refreshing the configuration", err)
+	}
+	if err := c.fetchICEServers(ctx, inst); err != nil {
+		return requestError("refreshing the ICE servers", err)
+	}
+	next := *inst
+	next.config.ConfigRefreshIntervalMs = cfg.ConfigRefreshIntervalMs
+	next.config.UpdateInstanceTTLWindowDays = cfg.UpdateInstanceTTLWindowDays
+	next.refreshAt = time.Now().Add(configRefreshInterval(*cfg))
+	c.replaceInstance(inst, &next)
+	c.log.Debug("configuration refreshed")
+	return nil
+}
+
+// replaceInstance publishes next in place of old, unless old has been
+// replaced meanwhile. Instances are never modified once published.
+func (c *SinchClient) replaceInstance(old, next *instance) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inst == old {
+		c.inst = next
+	}
+}
+
+// isGone reports whether err is the server saying the instance is unknown:
+// deleted, expired or forgotten. The cure is a new instance.
+func isGone(err error) bool {
+	var apiErr *ocra.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == ocra.CodeNotFound
+}
+
+// recover brings the realtime channel back after cause took it down: it
+// reconnects with backoff, and registers a new instance (asking for
+// credentials) when the server says the old one is gone. The listeners hear
+// OnClientReconnecting, then OnClientReconnected. It returns the error that
+// ends the client when the attempts run out or one fails for good, and nil
+// on success or Terminate.
+func (c *SinchClient) recover(ctx context.Context, cause error) *SinchError {
+	c.mu.Lock()
+	inst, conn := c.inst, c.conn
+	c.conn = nil // publishing fails at once while reconnecting
+	c.mu.Unlock()
+	_ = conn.Close()
+	c.log.Warn("realtime channel lost; reconnecting", "err", cause)
+	c.notify(func(l SinchClientListener) {
+		if rl, ok := l.(ReconnectListener); ok {
+			rl.OnClientReconnecting(c, cause)
+		}
+	})
+	if isGone(cause) {
+		inst = nil
+	}
+	last := requestError("reconnecting", cause)
+	maxAttempts := c.settings.maxReconnects
+	for attempt := 1; maxAttempts < 0 || attempt <= maxAttempts; attempt++ {
+		next, serr := c.reattach(ctx, inst)
+		if serr == nil {
+			c.log.Info("realtime channel reconnected", "attempts", attempt, "instance", next.creds.InstanceID)
+			c.notify(func(l SinchClientListener) {
+				if rl, ok := l.(ReconnectListener); ok {
+					rl.OnClientReconnected(c)
+				}
+			})
 			return nil
 		}
-		var apiErr *ocra.APIError
-		if errors.As(err, &apiErr) && apiErr.Code == ocra.CodeNotFound {
-			return requestError("reconnecting the realtime channel", err)
-		}
-		jittered := delay/2 + rand.N(delay/2+1)
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return nil
-		case <-time.After(jittered):
 		}
-		delay = min(delay*2, 10*time.Second)
+		if inst != nil && isGone(serr) {
+			c.log.Info("the instance is gone; registering a new one", "instance", inst.creds.InstanceID)
+			inst, attempt = nil, attempt-1 // at once, and not counted
+			continue
+		}
+		if serr.Fatal {
+			return serr
+		}
+		last = serr
+		c.log.Info("reconnect attempt failed", "attempt", attempt, "err", serr)
+		if attempt != maxAttempts && !sleep(ctx, c.settings.reconnectDelay(attempt)) {
+			return nil
+		}
+	}
+	return &SinchError{Domain: last.Domain, Code: last.Code, Fatal: true,
+		Message: fmt.Sprintf("gave up reconnecting after %d attempts (MaxReconnects): %s", maxAttempts, last.Message),
+		Err:     last.Err}
+}
+
+// reattach opens a realtime channel for inst, or registers a new instance
+// when inst is nil, and makes it the client's.
+func (c *SinchClient) reattach(ctx context.Context, inst *instance) (*instance, *SinchError) {
+	var conn *pubsub.Conn
+	if inst != nil {
+		var err error
+		if conn, err = c.connect(ctx, inst); err != nil {
+			return nil, requestError("reconnecting the realtime channel", err)
+		}
+	} else {
+		var serr *SinchError
+		if inst, conn, serr = c.register(ctx); serr != nil {
+			return nil, serr
+		}
+	}
+	c.mu.Lock()
+	c.inst, c.conn = inst, conn
+	c.mu.Unlock()
+	return inst, nil
+}
+
+// sleep waits d and reports whether it did, rather than being ended by ctx.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -569,6 +786,13 @@ func requestError(step string, err error) *SinchError {
 	}
 	if errors.Is(err, context.Canceled) {
 		return &SinchError{Domain: errs.Generic, Message: step + ": terminated", Err: ErrClientTerminated}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &SinchError{
+			Domain:  errs.Network,
+			Message: step + ": Ocra did not answer within RequestTimeout: check EnvironmentHost and the network",
+			Err:     err,
+		}
 	}
 	return &SinchError{
 		Domain:  errs.Network,

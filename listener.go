@@ -15,6 +15,29 @@ type SinchClientListener interface {
 	OnCredentialsRequired(client *SinchClient, reg ClientRegistration)
 }
 
+// ReconnectListener is an optional interface of a SinchClientListener: a
+// listener that implements it is also told when a started client loses its
+// realtime channel and when it has it back.
+//
+// The client notices a lost channel when the connection drops, when a ping
+// goes unanswered within RequestTimeout (see PingInterval) and when the
+// server says its instance is gone (40400). It then reconnects with backoff
+// (see MaxReconnects and ReconnectDelay); when its instance is gone, it
+// registers a new one, which asks for credentials again
+// (OnCredentialsRequired). While it reconnects the client stays started, but
+// call signalling fails: calls placed or answered meanwhile may end with
+// Failure. Reconnecting ends with OnClientReconnected, or with
+// OnClientFailed when the attempts run out or the server refuses the client
+// for good, or silently on Terminate.
+type ReconnectListener interface {
+	// OnClientReconnecting: the realtime channel was lost because of err;
+	// the client is reconnecting.
+	OnClientReconnecting(client *SinchClient, err error)
+	// OnClientReconnected: the realtime channel is back, subscribed to the
+	// instance's channels; the instance may be a new one.
+	OnClientReconnected(client *SinchClient)
+}
+
 // ClientRegistration takes the answer to one OnCredentialsRequired. Only the
 // first answer counts; later ones are ignored.
 type ClientRegistration interface {
@@ -30,9 +53,15 @@ type ClientListenerFuncs struct {
 	OnStarted     func(client *SinchClient)
 	OnFailed      func(client *SinchClient, err error)
 	OnCredentials func(client *SinchClient, reg ClientRegistration)
+	// OnReconnecting and OnReconnected make it a ReconnectListener.
+	OnReconnecting func(client *SinchClient, err error)
+	OnReconnected  func(client *SinchClient)
 }
 
-var _ SinchClientListener = (*ClientListenerFuncs)(nil)
+var (
+	_ SinchClientListener = (*ClientListenerFuncs)(nil)
+	_ ReconnectListener   = (*ClientListenerFuncs)(nil)
+)
 
 // OnClientStarted calls f.OnStarted if set.
 func (f *ClientListenerFuncs) OnClientStarted(c *SinchClient) {
@@ -52,5 +81,19 @@ func (f *ClientListenerFuncs) OnClientFailed(c *SinchClient, err error) {
 func (f *ClientListenerFuncs) OnCredentialsRequired(c *SinchClient, reg ClientRegistration) {
 	if f.OnCredentials != nil {
 		f.OnCredentials(c, reg)
+	}
+}
+
+// OnClientReconnecting calls f.OnReconnecting if set.
+func (f *ClientListenerFuncs) OnClientReconnecting(c *SinchClient, err error) {
+	if f.OnReconnecting != nil {
+		f.OnReconnecting(c, err)
+	}
+}
+
+// OnClientReconnected calls f.OnReconnected if set.
+func (f *ClientListenerFuncs) OnClientReconnected(c *SinchClient) {
+	if f.OnReconnected != nil {
+		f.OnReconnected(c)
 	}
 }
