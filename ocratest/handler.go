@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/ocratest/web"
 )
 
 // maxRequestBody is the largest request body the server reads.
@@ -34,6 +35,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/pubsub", s.handlePubSub},
 		{http.MethodPost, "/calls", s.handleCreateCall},
 		{http.MethodPost, "/calls/*/reports", s.handleReport},
+		{http.MethodGet, "/ocratest/web/*", web.Serve}, // the browser test client, docs/browser.md
 	}
 }
 

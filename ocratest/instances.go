@@ -114,9 +114,10 @@ func (s *Server) signedRequest(w http.ResponseWriter, r *http.Request, pathID st
 	return body, in, true
 }
 
-// authorizeRealtime is the Hub's check of the WebSocket upgrade.
+// authorizeRealtime is the Hub's check of the WebSocket upgrade, signed in
+// headers or, by browsers, in the query string (see headerSigned).
 func (s *Server) authorizeRealtime(r *http.Request) (string, *ocra.APIError) {
-	in, err := s.authInstance(r, nil)
+	in, err := s.authInstance(headerSigned(r), nil)
 	if err != nil {
 		return "", s.refuse(r, err)
 	}
