@@ -12,6 +12,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
 // Bounds of the network operations of a call.
@@ -78,10 +79,12 @@ type actor struct {
 	c   *Call
 	ctl *Controller
 
-	pc         *webrtc.PeerConnection
-	audioTrack *webrtc.TrackLocalStaticSample
-	videoTrack *webrtc.TrackLocalStaticSample
-	media      *streams
+	pc          *webrtc.PeerConnection
+	audioTrack  *rtc.AudioTrack
+	videoTrack  *webrtc.TrackLocalStaticSample
+	media       *streams
+	stats       *statsSource
+	videoPaused bool // PauseVideo is in force
 
 	key       []byte // the call's session key; nil until known
 	virtual   string // outbound: the call's virtual channel, c.<callId>

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/audio"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
@@ -31,14 +32,14 @@ type Call struct {
 	inbox *inbox
 	done  chan struct{} // closed when the call's actor has stopped
 
-	mu          sync.Mutex
-	state       State
-	details     Details
-	muted       bool
-	videoPaused bool
-	source      audio.Source // set by SetAudioSource; nil: the client's
-	sink        audio.Sink   // set by SetAudioSink; nil: the client's
-	listeners   listeners[Listener]
+	mu        sync.Mutex
+	state     State
+	details   Details
+	muted     bool
+	source    audio.Source // set by SetAudioSource; nil: the client's
+	sink      audio.Sink   // set by SetAudioSink; nil: the client's
+	stats     *statsSource // nil until the call has a peer connection
+	listeners listeners[Listener]
 }
 
 // callParams are the fixed facts of a new call.
@@ -173,11 +174,13 @@ func (c *Call) setMuted(op string, muted bool) error {
 	return nil
 }
 
-// PauseVideo stops sending video frames on a video call. It fails with an
-// error wrapping ErrInvalidOperation on an audio-only or ended call.
+// PauseVideo stops sending video frames on a video call: once it returns,
+// no frame is sent until ResumeVideo. It fails with an error wrapping
+// ErrInvalidOperation on an audio-only or ended call.
 func (c *Call) PauseVideo() error { return c.setVideoPaused("pause video", true) }
 
-// ResumeVideo sends video frames again after PauseVideo.
+// ResumeVideo sends video again after PauseVideo, from the source's next
+// keyframe, so that the far end's decoder can restart.
 func (c *Call) ResumeVideo() error { return c.setVideoPaused("resume video", false) }
 
 func (c *Call) setVideoPaused(op string, paused bool) error {
@@ -187,13 +190,46 @@ func (c *Call) setVideoPaused(op string, paused bool) error {
 	if !c.video {
 		return invalidOp("cannot %s on call %s: it is audio only", op, c.id)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state == Ended {
+	err := c.request(func(a *actor) error {
+		a.setVideoPaused(paused)
+		return nil
+	})
+	if errors.Is(err, errCallEnded) {
 		return invalidOp("cannot %s on call %s: it has ended", op, c.id)
 	}
-	c.videoPaused = paused
-	return nil
+	return err
+}
+
+// SendDTMF sends keys (0-9, *, #, A-D) to the far end as RFC 4733
+// telephone-events, one 100 ms event per key, 60 ms apart, after the keys
+// sent before. It returns once they are queued. It fails with an error
+// wrapping ErrInvalidArgument for a string with a key outside that set
+// (nothing is sent), and ErrInvalidOperation when the call is not
+// established or the far end cannot receive DTMF.
+func (c *Call) SendDTMF(keys string) error {
+	if err := c.usable("send DTMF on"); err != nil {
+		return err
+	}
+	if err := rtc.ValidDTMF(keys); err != nil {
+		return errs.Invalid("DTMF keys %q: %v", keys, err)
+	}
+	err := c.request(func(a *actor) error { return a.sendDTMF(keys) })
+	if errors.Is(err, errCallEnded) {
+		return invalidOp("cannot send DTMF on call %s: it has ended", c.id)
+	}
+	return err
+}
+
+// Stats returns a snapshot of the call's media statistics; after the call
+// ended, the last one taken; before it has media, zero Stats.
+func (c *Call) Stats() Stats {
+	c.mu.Lock()
+	src := c.stats
+	c.mu.Unlock()
+	if src == nil {
+		return Stats{}
+	}
+	return src.collect()
 }
 
 // SetAudioSource sets the audio the call sends, from now on; nil restores
@@ -268,11 +304,11 @@ func (c *Call) update(f func(state *State, d *Details)) {
 	f(&c.state, &c.details)
 }
 
-// mediaSettings returns what the media goroutines need each frame.
-func (c *Call) mediaSettings() (muted, videoPaused bool, src audio.Source, sink audio.Sink) {
+// mediaSettings returns what the audio goroutines need each frame.
+func (c *Call) mediaSettings() (muted bool, src audio.Source, sink audio.Sink) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.muted, c.videoPaused, c.source, c.sink
+	return c.muted, c.source, c.sink
 }
 
 func invalidOp(format string, args ...any) error {

@@ -33,8 +33,21 @@
 // a device sends Join (its user answered): then it sets that answer and
 // candidates, and publishes Joined naming the device to c.<callId>, which
 // ends the other devices with OtherDeviceAnswered. A call is Established
-// once answered and its PeerConnection connected; then its audio flows
-// (source and sink: the call's, else the client's AudioController's).
+// once answered and its PeerConnection connected; then its media flows.
+//
+// Media runs on internal/rtc's pipelines, one goroutine each, stopped when
+// the call ends: rtc.AudioSender packetises PCMU itself (20 ms frames from
+// the call's source, else the client's AudioController's; silence frames
+// while muted) and interleaves SendDTMF's RFC 4733 telephone-events on the
+// same SSRC and clock; rtc.AudioReceiver plays into the call's sink, else
+// the client's, and turns received telephone-events into OnCallDTMF;
+// rtc.VideoSender and rtc.VideoReceiver move VP8 between the
+// VideoController's source and sink (PauseVideo and ResumeVideo gate the
+// sender on keyframes; the receiver asks for keyframes with PLI). Stats
+// merge pion's GetStats (what its stats interceptor counted of received
+// packets), the far end's RTCP receiver reports (RTT) and the pipelines'
+// own counters and audio levels; a goroutine samples them every 500 ms
+// into quality warnings, each Trigger followed by its Recover.
 //
 // Every message after the Invite carries nvps.to: the peer's instance id,
 // or, on c.<callId>, the callee's user id, as it goes to every device of

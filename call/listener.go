@@ -22,6 +22,13 @@ type RemoteTrackListener interface {
 	OnRemoteTrack(c *Call, t *RemoteTrack)
 }
 
+// DTMFListener is an optional interface of a Listener: it is told of each
+// DTMF key the far end sends (RFC 4733 telephone-events), once per key
+// press, in order.
+type DTMFListener interface {
+	OnCallDTMF(c *Call, key byte)
+}
+
 // RemoteTrack describes a media track received from the remote party.
 type RemoteTrack struct {
 	ID       string // the track id the remote party chose
@@ -30,7 +37,8 @@ type RemoteTrack struct {
 	Codec    string // MIME type, such as "audio/PCMU"
 }
 
-// ListenerFuncs is a Listener (and RemoteTrackListener) made of optional
+// ListenerFuncs is a Listener (and RemoteTrackListener, DTMFListener and
+// QualityWarningListener) made of optional
 // functions: nil fields are skipped. Use a pointer, so that RemoveListener
 // can find it:
 //
@@ -42,11 +50,15 @@ type ListenerFuncs struct {
 	OnEstablished func(c *Call)
 	OnEnded       func(c *Call)
 	OnTrack       func(c *Call, t *RemoteTrack)
+	OnDTMF        func(c *Call, key byte)
+	OnQuality     func(c *Call, e QualityWarningEvent)
 }
 
 var (
-	_ Listener            = (*ListenerFuncs)(nil)
-	_ RemoteTrackListener = (*ListenerFuncs)(nil)
+	_ Listener               = (*ListenerFuncs)(nil)
+	_ RemoteTrackListener    = (*ListenerFuncs)(nil)
+	_ DTMFListener           = (*ListenerFuncs)(nil)
+	_ QualityWarningListener = (*ListenerFuncs)(nil)
 )
 
 // OnCallProgressing calls f.OnProgressing when set.
@@ -68,6 +80,20 @@ func (f *ListenerFuncs) OnCallEnded(c *Call) { callIfSet(f.OnEnded, c) }
 func (f *ListenerFuncs) OnRemoteTrack(c *Call, t *RemoteTrack) {
 	if f.OnTrack != nil {
 		f.OnTrack(c, t)
+	}
+}
+
+// OnCallDTMF calls f.OnDTMF when set.
+func (f *ListenerFuncs) OnCallDTMF(c *Call, key byte) {
+	if f.OnDTMF != nil {
+		f.OnDTMF(c, key)
+	}
+}
+
+// OnCallQualityWarningEvent calls f.OnQuality when set.
+func (f *ListenerFuncs) OnCallQualityWarningEvent(c *Call, e QualityWarningEvent) {
+	if f.OnQuality != nil {
+		f.OnQuality(c, e)
 	}
 }
 

@@ -123,9 +123,7 @@ func rawSetup(b *testing.B, api *webrtc.API) {
 		pc, err := api.NewPeerConnection(webrtc.Configuration{})
 		require.NoError(b, err)
 		defer pc.Close()
-		track, err := rtc.NewPCMUTrack("audio", "raw")
-		require.NoError(b, err)
-		_, err = pc.AddTrack(track)
+		_, err = pc.AddTrack(rtc.NewPCMUTrack("audio", "raw"))
 		require.NoError(b, err)
 		pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 			if s == webrtc.PeerConnectionStateConnected {

@@ -5,25 +5,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 
 	"github.com/sinch-rtc-go/sinch/audio"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
 	"github.com/sinch-rtc-go/sinch/video"
-)
-
-// Video constants.
-const (
-	vp8ClockRate = 90000
-	// defaultFrameDuration paces video frames that carry no duration.
-	defaultFrameDuration = time.Second / 30
-	// maxLateVideoPackets is how many packets the VP8 sample builder waits
-	// for a missing one.
-	maxLateVideoPackets = 64
 )
 
 // streams is the running media of an established call and the goroutines
@@ -33,8 +20,16 @@ type streams struct {
 	ctx     context.Context
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
-	pending []*webrtc.TrackRemote // remote tracks that arrived before Established
+	pending []remoteTrack // remote tracks that arrived before Established
 	running bool
+	audio   *rtc.AudioSender // nil until running
+	video   *rtc.VideoSender // nil without a video source
+}
+
+// remoteTrack is a track pion reported, with its receiver.
+type remoteTrack struct {
+	track    *webrtc.TrackRemote
+	receiver *webrtc.RTPReceiver
 }
 
 func newStreams() *streams {
@@ -60,6 +55,10 @@ func (a *actor) newPeerConnection() error {
 	}
 	a.pc = pc
 	a.media = newStreams()
+	a.stats = newStatsSource(pc)
+	a.c.mu.Lock()
+	a.c.stats = a.stats
+	a.c.mu.Unlock()
 	inbox := a.c.inbox
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
@@ -70,15 +69,12 @@ func (a *actor) newPeerConnection() error {
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		inbox.push(func(a *actor) { a.onConnectionState(st) })
 	})
-	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		inbox.push(func(a *actor) { a.onRemoteTrack(t) })
+	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		inbox.push(func(a *actor) { a.onRemoteTrack(remoteTrack{t, r}) })
 	})
-	if a.audioTrack, err = rtc.NewPCMUTrack("audio", a.c.id); err != nil {
-		return err
-	}
+	a.audioTrack = rtc.NewPCMUTrack("audio", a.c.id)
 	if a.c.video {
-		vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: vp8ClockRate}
-		if a.videoTrack, err = webrtc.NewTrackLocalStaticSample(vp8, "video", a.c.id); err != nil {
+		if a.videoTrack, err = rtc.NewVP8Track("video", a.c.id); err != nil {
 			return &errs.SinchError{Domain: errs.Generic, Message: "creating the video track failed", Err: err}
 		}
 	}
@@ -147,14 +143,17 @@ func webrtcError(step string, err error) error {
 }
 
 // drainRTCP reads a sender's RTCP, so that pion's interceptors (NACK,
-// reports) see it, until the peer connection closes.
+// reports) see it and the call's statistics get the far end's receiver
+// reports, until the peer connection closes.
 func (a *actor) drainRTCP(sender *webrtc.RTPSender) {
+	kind, stats := sender.Track().Kind(), a.stats
 	a.media.spawn(func() {
-		buf := make([]byte, 1500)
 		for {
-			if _, _, err := sender.Read(buf); err != nil {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
 				return
 			}
+			stats.onRTCP(kind, pkts, time.Now())
 		}
 	})
 }
@@ -180,8 +179,9 @@ func (a *actor) onConnectionState(st webrtc.PeerConnectionState) {
 
 // onRemoteTrack tells the listeners of a remote track and plays it once
 // the call is established.
-func (a *actor) onRemoteTrack(t *webrtc.TrackRemote) {
-	rt := &RemoteTrack{ID: t.ID(), StreamID: t.StreamID(), Kind: t.Kind().String(), Codec: t.Codec().MimeType}
+func (a *actor) onRemoteTrack(rt remoteTrack) {
+	t := rt.track
+	info := &RemoteTrack{ID: t.ID(), StreamID: t.StreamID(), Kind: t.Kind().String(), Codec: t.Codec().MimeType}
 	a.c.update(func(_ *State, d *Details) {
 		if t.Kind() == webrtc.RTPCodecTypeVideo {
 			d.HadVideo = true
@@ -191,63 +191,138 @@ func (a *actor) onRemoteTrack(t *webrtc.TrackRemote) {
 	})
 	a.c.emit(func(l Listener) {
 		if tl, ok := l.(RemoteTrackListener); ok {
-			tl.OnRemoteTrack(a.c, rt)
+			tl.OnRemoteTrack(a.c, info)
 		}
 	})
 	if a.media.running {
-		a.play(t)
+		a.play(rt)
 	} else {
-		a.media.pending = append(a.media.pending, t)
+		a.media.pending = append(a.media.pending, rt)
 	}
 }
 
-// startMedia starts sending and plays the remote tracks that arrived.
+// startMedia starts sending, plays the remote tracks that arrived and
+// starts watching the call's quality.
 func (a *actor) startMedia() {
 	m := a.media
 	m.running = true
 	c := a.c
 	fallback := c.s.AudioSource(c.id)
-	sender := rtc.NewAudioSender(a.audioTrack, func(frame []int16) { c.nextFrame(frame, fallback) })
-	m.spawn(func() {
-		if err := sender.Run(m.ctx); err != nil {
-			c.log.Debug("audio sender stopped", "err", err)
-		}
-	})
+	m.audio = rtc.NewAudioSender(a.audioTrack, func(frame []int16) { c.nextFrame(frame, fallback) })
+	a.stats.setAudio(m.audio, nil)
+	runPipeline(m, c, "audio sender", m.audio.Run)
 	if a.videoTrack != nil {
 		if src := c.s.VideoSource(c.id); src != nil {
-			track := a.videoTrack
-			m.spawn(func() { c.sendVideo(m.ctx, track, src) })
+			m.video = rtc.NewVideoSender(a.videoTrack, src.ReadFrame)
+			if a.videoPaused {
+				m.video.Pause()
+			}
+			runPipeline(m, c, "video sender", m.video.Run)
 		}
 	}
-	for _, t := range m.pending {
-		a.play(t)
+	for _, rt := range m.pending {
+		a.play(rt)
 	}
 	m.pending = nil
+	a.watchQuality()
 }
 
-// play moves a remote track's media to the call's sink.
-func (a *actor) play(t *webrtc.TrackRemote) {
-	c, m := a.c, a.media
+// runPipeline runs a media pipeline on its own goroutine until the call's media
+// stops.
+func runPipeline(m *streams, c *Call, what string, f func(context.Context) error) {
+	m.spawn(func() {
+		if err := f(m.ctx); err != nil {
+			c.log.Debug(what+" stopped", "err", err)
+		}
+	})
+}
+
+// play moves a remote track's media to the call's sink, and its DTMF to
+// the listeners.
+func (a *actor) play(rt remoteTrack) {
+	c, m, t := a.c, a.media, rt.track
 	if t.Kind() == webrtc.RTPCodecTypeVideo {
 		sink := c.s.VideoSink(c.id)
-		m.spawn(func() { receiveVideo(t, sink) })
+		r := rtc.NewVideoReceiver(t, func(f video.Frame) { c.showFrame(f, sink) }, a.pc.WriteRTCP)
+		runPipeline(m, c, "video receiver", r.Run)
 		return
 	}
 	fallback := c.s.AudioSink(c.id)
 	r := rtc.NewAudioReceiver(t, func(frame []int16) { c.playFrame(frame, fallback) })
+	if pt, ok := rtc.TelephoneEventPayloadType(rt.receiver.GetParameters().Codecs); ok {
+		r.OnDTMF(pt, func(key byte) {
+			c.emit(func(l Listener) {
+				if dl, ok := l.(DTMFListener); ok {
+					dl.OnCallDTMF(c, key)
+				}
+			})
+		})
+	}
+	a.stats.setAudio(nil, r)
+	runPipeline(m, c, "audio receiver", r.Run)
+}
+
+// watchQuality samples the call's statistics while its media runs and
+// tells the listeners of quality warnings.
+func (a *actor) watchQuality() {
+	c, m, pc, stats := a.c, a.media, a.pc, a.stats
+	cfg := defaultQuality
 	m.spawn(func() {
-		if err := r.Run(m.ctx); err != nil {
-			c.log.Debug("audio receiver stopped", "err", err)
+		monitor := newQualityMonitor(cfg)
+		tick := time.NewTicker(cfg.interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-tick.C:
+			}
+			ice := pc.ICEConnectionState()
+			connected := ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted
+			for _, e := range monitor.sample(stats.collect(), connected) {
+				c.log.Debug("call quality", "warning", e.Warning, "type", e.Type, "media", e.Media)
+				c.emit(func(l Listener) {
+					if ql, ok := l.(QualityWarningListener); ok {
+						ql.OnCallQualityWarningEvent(c, e)
+					}
+				})
+			}
 		}
 	})
 }
 
-// closeMedia stops the media goroutines and closes the peer connection.
+// sendDTMF queues DTMF keys on the established call's audio.
+func (a *actor) sendDTMF(keys string) error {
+	if a.c.State() != Established || a.media == nil || a.media.audio == nil {
+		return invalidOp("cannot send DTMF on call %s: it is not established", a.c.id)
+	}
+	if err := a.media.audio.SendDTMF(keys); err != nil {
+		return invalidOp("cannot send DTMF on call %s: %v", a.c.id, err)
+	}
+	return nil
+}
+
+// setVideoPaused pauses or resumes the video sender, now or when it starts.
+func (a *actor) setVideoPaused(paused bool) {
+	a.videoPaused = paused
+	if a.media == nil || a.media.video == nil {
+		return
+	}
+	if paused {
+		a.media.video.Pause()
+	} else {
+		a.media.video.Resume()
+	}
+}
+
+// closeMedia stops the media goroutines, keeps the last statistics and
+// closes the peer connection.
 func (a *actor) closeMedia() {
 	if a.pc == nil {
 		return
 	}
 	a.media.stop()
+	a.stats.close(a.media.running)
 	if err := a.pc.Close(); err != nil {
 		a.c.log.Debug("closing the peer connection", "err", err)
 	}
@@ -258,7 +333,7 @@ func (a *actor) closeMedia() {
 // the client's, or silence when muted (per call or client-wide) or when
 // the source has ended or failed.
 func (c *Call) nextFrame(frame []int16, fallback audio.Source) {
-	muted, _, src, _ := c.mediaSettings()
+	muted, src, _ := c.mediaSettings()
 	if src == nil {
 		src = fallback
 	}
@@ -269,7 +344,7 @@ func (c *Call) nextFrame(frame []int16, fallback audio.Source) {
 
 // playFrame hands received audio to the call's sink, else the client's.
 func (c *Call) playFrame(frame []int16, fallback audio.Sink) {
-	_, _, _, sink := c.mediaSettings()
+	_, _, sink := c.mediaSettings()
 	if sink == nil {
 		sink = fallback
 	}
@@ -280,54 +355,11 @@ func (c *Call) playFrame(frame []int16, fallback audio.Sink) {
 	}
 }
 
-// sendVideo writes the frames of src to track at the pace of their
-// durations, skipping them while the video is paused, until src ends or
-// ctx is done.
-func (c *Call) sendVideo(ctx context.Context, track *webrtc.TrackLocalStaticSample, src video.Source) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		f, err := src.ReadFrame()
-		if err != nil {
-			return
-		}
-		d := f.Duration
-		if d <= 0 {
-			d = defaultFrameDuration
-		}
-		if _, paused, _, _ := c.mediaSettings(); !paused {
-			if err := track.WriteSample(media.Sample{Data: f.Data, Duration: d}); err != nil {
-				return
-			}
-		}
-		timer.Reset(d)
-	}
-}
-
-// receiveVideo reassembles VP8 frames from t into sink (dropping them when
-// sink is nil) until the track ends.
-func receiveVideo(t *webrtc.TrackRemote, sink video.Sink) {
-	sb := samplebuilder.New(maxLateVideoPackets, &codecs.VP8Packet{}, vp8ClockRate)
-	for {
-		pkt, _, err := t.ReadRTP()
-		if err != nil {
-			return
-		}
-		if sink == nil {
-			continue
-		}
-		sb.Push(pkt)
-		for s := sb.Pop(); s != nil; s = sb.Pop() {
-			// A VP8 key frame has the inverse key frame bit (P) clear.
-			key := len(s.Data) > 0 && s.Data[0]&0x01 == 0
-			if sink.WriteFrame(video.Frame{Data: s.Data, Duration: s.Duration, Keyframe: key}) != nil {
-				return
-			}
+// showFrame hands a received video frame to the sink, if any.
+func (c *Call) showFrame(f video.Frame, sink video.Sink) {
+	if sink != nil {
+		if err := sink.WriteFrame(f); err != nil {
+			c.log.Debug("video sink refused a frame", "err", err)
 		}
 	}
 }

@@ -80,15 +80,6 @@ func PCMUCodec() webrtc.RTPCodecCapability {
 	return webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}
 }
 
-// NewPCMUTrack returns a local audio track for an [AudioSender].
-func NewPCMUTrack(id, streamID string) (*webrtc.TrackLocalStaticSample, error) {
-	t, err := webrtc.NewTrackLocalStaticSample(PCMUCodec(), id, streamID)
-	if err != nil {
-		return nil, fmt.Errorf("rtc: creating audio track: %w", err)
-	}
-	return t, nil
-}
-
 func registerCodecs(m *webrtc.MediaEngine) error {
 	audio := []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: PCMUCodec(), PayloadType: PayloadTypePCMU},
@@ -130,6 +121,9 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 func (c Config) settingEngine() webrtc.SettingEngine {
 	var s webrtc.SettingEngine
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// The owner of a peer connection closes it (a call, when it ends): pion
+	// closing it by itself on a DTLS close_notify would race GetStats.
+	s.DisableCloseByDTLS(true)
 	if !c.Loopback {
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 		return s

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -16,12 +18,17 @@ import (
 const maxPacketSize = 1500
 
 // AudioReceiver reads PCMU RTP packets from a remote track and hands each
-// packet's audio, decoded to 8 kHz linear PCM, to a callback. Packets of
-// other payload types (telephone-event, comfort noise) are skipped.
+// packet's audio, decoded to 8 kHz linear PCM, to a callback. With
+// OnDTMF, RFC 4733 telephone-events become DTMF keys; packets of other
+// payload types (comfort noise) are skipped.
 type AudioReceiver struct {
 	track   *webrtc.TrackRemote
 	onFrame func(frame []int16)
 	life    lifecycle
+	level   atomic.Uint64 // math.Float64bits of the last frame's level
+
+	dtmfType uint8
+	onDTMF   func(key byte) // nil: telephone-events are skipped
 }
 
 // NewAudioReceiver returns a receiver of track. onFrame is called on the
@@ -29,6 +36,19 @@ type AudioReceiver struct {
 // slice is reused after it returns.
 func NewAudioReceiver(track *webrtc.TrackRemote, onFrame func(frame []int16)) *AudioReceiver {
 	return &AudioReceiver{track: track, onFrame: onFrame, life: newLifecycle()}
+}
+
+// OnDTMF makes Run detect the DTMF keys of telephone-event packets of
+// payloadType (see [TelephoneEventPayloadType]) and call f once per key
+// press, on the goroutine running Run. Call it before Run.
+func (r *AudioReceiver) OnDTMF(payloadType uint8, f func(key byte)) {
+	r.dtmfType, r.onDTMF = payloadType, f
+}
+
+// Level returns the audio level of the last frame received, from 0
+// (silence) to 1 (full scale): its RMS over full scale.
+func (r *AudioReceiver) Level() float64 {
+	return math.Float64frombits(r.level.Load())
 }
 
 // Run reads the track until it ends, ctx is done or Close is called, and
@@ -44,6 +64,7 @@ func (r *AudioReceiver) Run(ctx context.Context) error {
 	buf := make([]byte, maxPacketSize)
 	var pkt rtp.Packet
 	var pcm []int16
+	dtmf := NewDTMFDetector()
 	for {
 		n, _, err := r.track.Read(buf)
 		switch {
@@ -57,16 +78,25 @@ func (r *AudioReceiver) Run(ctx context.Context) error {
 		}
 		var ok bool
 		if pcm, ok = decodeAudioPacket(pcm[:0], &pkt, buf[:n]); ok {
+			r.level.Store(math.Float64bits(frameLevel(pcm)))
 			r.onFrame(pcm)
+		} else if r.onDTMF != nil && pkt.PayloadType == r.dtmfType {
+			if key, ok := dtmf.Packet(&pkt); ok {
+				r.onDTMF(key)
+			}
 		}
 	}
 }
 
 // decodeAudioPacket parses the RTP packet raw into pkt and appends its PCMU
-// audio to dst. It reports false for malformed packets, other payload types
-// and empty payloads.
+// audio to dst. It reports false for malformed packets (leaving pkt zero),
+// other payload types and empty payloads.
 func decodeAudioPacket(dst []int16, pkt *rtp.Packet, raw []byte) ([]int16, bool) {
-	if pkt.Unmarshal(raw) != nil || pkt.PayloadType != PayloadTypePCMU || len(pkt.Payload) == 0 {
+	if pkt.Unmarshal(raw) != nil {
+		*pkt = rtp.Packet{} // nothing of a malformed packet is used
+		return dst, false
+	}
+	if pkt.PayloadType != PayloadTypePCMU || len(pkt.Payload) == 0 {
 		return dst, false
 	}
 	return DecodePCMU(dst, pkt.Payload), true

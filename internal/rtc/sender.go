@@ -2,47 +2,241 @@ package rtc
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 const (
 	// frameDuration is the packetisation time of the SDK's audio.
 	frameDuration = 20 * time.Millisecond
-	// samplesPerFrame is one frame of 8 kHz audio.
+	// samplesPerFrame is one frame of 8 kHz audio, and the RTP timestamp
+	// step of one packet.
 	samplesPerFrame = 8000 * int(frameDuration/time.Millisecond) / 1000
 	// maxLag is how late the sender may fall before it stops catching up
 	// with a burst of frames and restarts its clock instead.
 	maxLag = 100 * time.Millisecond
 )
 
-// AudioSender paces PCMU audio into a local track: every 20 ms it asks for a
-// frame of 160 samples at 8 kHz, encodes it and writes it as one sample.
-type AudioSender struct {
-	track *webrtc.TrackLocalStaticSample
-	next  func(frame []int16)
-	life  lifecycle
+// DTMF timing of the sender, in 20 ms frames: each key is a 100 ms event
+// followed by 60 ms of audio before the next key.
+const (
+	dtmfToneFrames = 5
+	dtmfGapFrames  = 3
+	// dtmfEndCopies is how many times the end packet of an event is sent
+	// (RFC 4733 section 2.5.1.4).
+	dtmfEndCopies = 3
+)
+
+var (
+	errUnbound          = errors.New("rtc: the audio track is not connected to a peer")
+	errNoTelephoneEvent = errors.New("rtc: the peer did not negotiate telephone-event: it cannot receive DTMF")
+)
+
+// AudioTrack is a local PCMU audio track whose RTP packets an [AudioSender]
+// builds itself, so that RFC 4733 telephone-events share the audio's SSRC,
+// sequence numbers and clock. It implements webrtc.TrackLocal and is bound to
+// at most one peer connection at a time.
+type AudioTrack struct {
+	id, streamID string
+
+	mu      sync.RWMutex
+	binding *audioBinding // nil while unbound
 }
 
-// NewAudioSender returns a sender writing to track, which should carry
-// PCMU (see [NewPCMUTrack]). next must fill all of frame (160 samples) with
-// the next 20 ms of audio; it is called on the goroutine running Run and the
-// slice is reused after it returns.
-func NewAudioSender(track *webrtc.TrackLocalStaticSample, next func(frame []int16)) *AudioSender {
+// audioBinding is what negotiation decided for the track.
+type audioBinding struct {
+	id          string
+	ssrc        uint32
+	pcmu        uint8 // payload type of PCMU
+	event       uint8 // payload type of telephone-event, when hasEvent
+	hasEvent    bool
+	writeStream webrtc.TrackLocalWriter
+}
+
+var _ webrtc.TrackLocal = (*AudioTrack)(nil)
+
+// NewPCMUTrack returns a local audio track for an [AudioSender].
+func NewPCMUTrack(id, streamID string) *AudioTrack {
+	return &AudioTrack{id: id, streamID: streamID}
+}
+
+// Bind is called by pion when negotiation has chosen the track's codecs.
+func (t *AudioTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	codecs := ctx.CodecParameters()
+	var pcmu *webrtc.RTPCodecParameters
+	for i, c := range codecs {
+		if strings.EqualFold(c.MimeType, webrtc.MimeTypePCMU) {
+			pcmu = &codecs[i]
+			break
+		}
+	}
+	if pcmu == nil {
+		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+	}
+	b := &audioBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pcmu: uint8(pcmu.PayloadType), writeStream: ctx.WriteStream()}
+	b.event, b.hasEvent = TelephoneEventPayloadType(codecs)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.binding = b
+	return *pcmu, nil
+}
+
+// Unbind is called by pion when the track stops.
+func (t *AudioTrack) Unbind(ctx webrtc.TrackLocalContext) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.binding == nil || t.binding.id != ctx.ID() {
+		return webrtc.ErrUnbindFailed
+	}
+	t.binding = nil
+	return nil
+}
+
+// ID returns the track id.
+func (t *AudioTrack) ID() string { return t.id }
+
+// RID returns "": the track has no simulcast layers.
+func (t *AudioTrack) RID() string { return "" }
+
+// StreamID returns the id of the stream the track belongs to.
+func (t *AudioTrack) StreamID() string { return t.streamID }
+
+// Kind returns webrtc.RTPCodecTypeAudio.
+func (t *AudioTrack) Kind() webrtc.RTPCodecType { return webrtc.RTPCodecTypeAudio }
+
+// canSendDTMF returns nil when the peer negotiated telephone-event.
+func (t *AudioTrack) canSendDTMF() error {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	switch {
+	case t.binding == nil:
+		return errUnbound
+	case !t.binding.hasEvent:
+		return errNoTelephoneEvent
+	}
+	return nil
+}
+
+// write sends one packet whose SSRC and payload type the track fills in;
+// dtmf selects telephone-event over PCMU. An unbound track drops it.
+func (t *AudioTrack) write(h *rtp.Header, payload []byte, dtmf bool) error {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	b := t.binding
+	if b == nil || (dtmf && !b.hasEvent) {
+		return nil
+	}
+	h.SSRC, h.PayloadType = b.ssrc, b.pcmu
+	if dtmf {
+		h.PayloadType = b.event
+	}
+	_, err := b.writeStream.WriteRTP(h, payload)
+	return err
+}
+
+// TelephoneEventPayloadType returns the payload type of 8 kHz
+// telephone-event among negotiated codecs.
+func TelephoneEventPayloadType(codecs []webrtc.RTPCodecParameters) (uint8, bool) {
+	for _, c := range codecs {
+		if strings.EqualFold(c.MimeType, MimeTypeTelephoneEvent) && c.ClockRate == 8000 {
+			return uint8(c.PayloadType), true
+		}
+	}
+	return 0, false
+}
+
+// AudioSender paces PCMU audio into an [AudioTrack]: every 20 ms it asks for
+// a frame of 160 samples at 8 kHz, encodes it and sends it as one RTP
+// packet. DTMF keys queued with SendDTMF replace the audio while they play.
+type AudioSender struct {
+	track *AudioTrack
+	next  func(frame []int16)
+	life  lifecycle
+	level atomic.Uint64 // math.Float64bits of the last frame's level
+	sent  counters
+
+	mu   sync.Mutex
+	dtmf []uint8 // queued telephone-event codes
+}
+
+// NewAudioSender returns a sender writing to track. next must fill all of
+// frame (160 samples) with the next 20 ms of audio; it is called on the
+// goroutine running Run, also while DTMF plays, and the slice is reused
+// after it returns.
+func NewAudioSender(track *AudioTrack, next func(frame []int16)) *AudioSender {
 	return &AudioSender{track: track, next: next, life: newLifecycle()}
 }
 
+// SendDTMF queues keys (0-9, *, #, A-D) to be sent as RFC 4733
+// telephone-events after those already queued: each key is a 100 ms event
+// followed by 60 ms of audio. It fails without queueing anything when a key
+// is not a DTMF key or the peer cannot receive telephone-events.
+func (s *AudioSender) SendDTMF(keys string) error {
+	if err := ValidDTMF(keys); err != nil {
+		return err
+	}
+	if err := s.track.canSendDTMF(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range len(keys) {
+		e, _ := DTMFEvent(keys[i])
+		s.dtmf = append(s.dtmf, e)
+	}
+	return nil
+}
+
+// nextDTMF pops the next queued event.
+func (s *AudioSender) nextDTMF() (uint8, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.dtmf) == 0 {
+		return 0, false
+	}
+	e := s.dtmf[0]
+	s.dtmf = s.dtmf[1:]
+	return e, true
+}
+
+// Level returns the audio level of the last frame the source gave, from 0
+// (silence) to 1 (full scale): its RMS over full scale.
+func (s *AudioSender) Level() float64 {
+	return math.Float64frombits(s.level.Load())
+}
+
+// Sent returns how many RTP packets, and payload bytes, the sender has
+// written, audio and DTMF.
+func (s *AudioSender) Sent() (packets, bytes uint64) {
+	return s.sent.packets.Load(), s.sent.bytes.Load()
+}
+
+// counters count packets and their payload bytes.
+type counters struct{ packets, bytes atomic.Uint64 }
+
+func (c *counters) add(payload int) {
+	c.packets.Add(1)
+	c.bytes.Add(uint64(payload))
+}
+
 // Run sends audio until ctx is done or Close is called, and then returns nil.
-// It returns an error when the track refuses a sample (its peer connection
+// It returns an error when the track refuses a packet (its peer connection
 // is closed) or when it is called twice or after Close.
 //
 // Frames are timed from the moment Run starts, so timer latency does not
 // accumulate: a late frame is followed by earlier ones until the schedule is
 // met again, unless the sender fell more than 100 ms behind, in which case
-// it restarts its schedule from now.
+// it restarts its schedule from now. The RTP clock advances 160 per frame
+// whatever the timer does.
 func (s *AudioSender) Run(ctx context.Context) error {
 	if err := s.life.begin(); err != nil {
 		return err
@@ -50,7 +244,7 @@ func (s *AudioSender) Run(ctx context.Context) error {
 	defer s.life.end()
 
 	frame := make([]int16, samplesPerFrame)
-	payload := make([]byte, 0, samplesPerFrame)
+	p := newPacketizer(s.track, &s.sent)
 	clock := frameClock{start: time.Now()}
 	timer := time.NewTimer(clock.next(time.Now()))
 	defer timer.Stop()
@@ -63,12 +257,111 @@ func (s *AudioSender) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 		s.next(frame)
-		payload = EncodePCMU(payload[:0], frame)
-		if err := s.track.WriteSample(media.Sample{Data: payload, Duration: frameDuration}); err != nil {
-			return fmt.Errorf("rtc: writing audio sample: %w", err)
+		s.level.Store(math.Float64bits(frameLevel(frame)))
+		if err := s.sendFrame(p, frame); err != nil {
+			return fmt.Errorf("rtc: writing audio: %w", err)
 		}
 		timer.Reset(clock.next(time.Now()))
 	}
+}
+
+// sendFrame sends the current DTMF event's update, or else frame.
+func (s *AudioSender) sendFrame(p *packetizer, frame []int16) error {
+	if p.dtmfIdle() {
+		if e, ok := s.nextDTMF(); ok {
+			p.startDTMF(e)
+		}
+	}
+	return p.frame(frame)
+}
+
+// frameLevel is the RMS of frame over full scale.
+func frameLevel(frame []int16) float64 {
+	var sum float64
+	for _, v := range frame {
+		sum += float64(v) * float64(v)
+	}
+	return math.Sqrt(sum/float64(max(len(frame), 1))) / 32768
+}
+
+// packetizer numbers and timestamps the packets of one audio stream: PCMU
+// frames and RFC 4733 events share one sequence and one 8 kHz clock, which
+// advances 160 per frame whatever the frame carries.
+type packetizer struct {
+	track   *AudioTrack
+	sent    *counters
+	seq     uint16
+	ts      uint32 // timestamp of the next frame
+	started bool   // the first packet, with the marker bit, has gone
+	payload []byte
+
+	inEvent     bool   // a DTMF event is playing
+	event       uint8  // its code
+	eventTS     uint32 // its timestamp: that of its first packet
+	eventFrames int    // frames of it sent so far
+	gapFrames   int    // audio frames still due before the next event
+}
+
+func newPacketizer(track *AudioTrack, sent *counters) *packetizer {
+	return &packetizer{
+		track:   track,
+		sent:    sent,
+		seq:     uint16(rand.Uint32()),
+		ts:      rand.Uint32(),
+		payload: make([]byte, 0, samplesPerFrame),
+	}
+}
+
+// dtmfIdle reports whether a new event may start with the next frame.
+func (p *packetizer) dtmfIdle() bool { return !p.inEvent && p.gapFrames == 0 }
+
+// startDTMF makes the next frames carry event.
+func (p *packetizer) startDTMF(event uint8) {
+	p.inEvent, p.event, p.eventTS, p.eventFrames = true, event, p.ts, 0
+}
+
+// frame sends the next 20 ms: an update of the running event (whose
+// duration grows by 160 per frame; the last one, sent three times, has the
+// end bit), or the PCMU encoding of pcm.
+func (p *packetizer) frame(pcm []int16) error {
+	defer func() { p.ts += uint32(samplesPerFrame) }()
+	if p.inEvent {
+		return p.dtmfFrame()
+	}
+	if p.gapFrames > 0 {
+		p.gapFrames--
+	}
+	p.payload = EncodePCMU(p.payload[:0], pcm)
+	return p.send(p.ts, !p.started, false)
+}
+
+func (p *packetizer) dtmfFrame() error {
+	p.eventFrames++
+	e := TelephoneEvent{Event: p.event, Volume: dtmfVolume, Duration: uint16(p.eventFrames * samplesPerFrame)}
+	first, copies := p.eventFrames == 1, 1
+	if p.eventFrames == dtmfToneFrames {
+		e.End, copies = true, dtmfEndCopies
+		p.inEvent, p.gapFrames = false, dtmfGapFrames
+	}
+	p.payload = e.Append(p.payload[:0])
+	for range copies {
+		if err := p.send(p.eventTS, first, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send writes the payload as the next packet.
+func (p *packetizer) send(ts uint32, marker, dtmf bool) error {
+	h := rtp.Header{Version: 2, Marker: marker, SequenceNumber: p.seq, Timestamp: ts}
+	p.seq++
+	p.started = true
+	if err := p.track.write(&h, p.payload, dtmf); err != nil {
+		return err
+	}
+	p.sent.add(len(p.payload))
+	return nil
 }
 
 // Close stops Run and waits for it to return. It is safe to call more than

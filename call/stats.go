@@ -1,0 +1,194 @@
+package call
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
+)
+
+// Stats is a snapshot of a call's media statistics (Call.Stats). Counters
+// are cumulative since the call's media started.
+type Stats struct {
+	Time  time.Time // when the snapshot was taken
+	Audio StreamStats
+	Video StreamStats // zero on an audio-only call
+	// ICERoundTripTime is the latest round trip time of STUN checks on the
+	// connection, 0 when unknown.
+	ICERoundTripTime time.Duration
+}
+
+// StreamStats are the statistics of one kind of media, both directions.
+// Byte counts are of RTP payloads.
+type StreamStats struct {
+	// PacketsSent and BytesSent count the audio and DTMF packets sent; they
+	// are zero for video.
+	PacketsSent, BytesSent         uint64
+	PacketsReceived, BytesReceived uint64
+	// PacketsLost is how many received packets went missing (RFC 3550: it
+	// may be negative when packets arrive twice).
+	PacketsLost int64
+	// Jitter is the interarrival jitter of received packets.
+	Jitter time.Duration
+	// RemoteRoundTripTime is the round trip time that the far end's RTCP
+	// receiver reports on the sent media give, 0 until the first one.
+	RemoteRoundTripTime time.Duration
+	// RemoteFractionLost is the share of sent packets that the far end
+	// reported lost in its last receiver report, 0 to 1.
+	RemoteFractionLost float64
+	// OutboundAudioLevel and InboundAudioLevel are the levels of the last
+	// frame sent and received, 0 (silence) to 1 (full scale): RMS over full
+	// scale. Zero for video.
+	OutboundAudioLevel, InboundAudioLevel float64
+}
+
+// remoteReport is what the far end's last receiver report said about one
+// sent stream.
+type remoteReport struct {
+	rtt          time.Duration
+	fractionLost float64
+}
+
+// statsSource gathers a call's statistics: pion's GetStats (what its stats
+// interceptor counted of received packets: counters, loss, jitter; the ICE
+// round trip time), the far end's RTCP receiver reports (RTT, loss of what
+// is sent) and the SDK's audio pipeline (packets sent, audio levels). It is safe for
+// concurrent use.
+type statsSource struct {
+	pc *webrtc.PeerConnection
+
+	pcMu  sync.Mutex // held while pc's stats are read
+	final *Stats     // set under pcMu when the media closed: the last snapshot
+
+	mu       sync.Mutex
+	sender   *rtc.AudioSender
+	receiver *rtc.AudioReceiver
+	remote   map[webrtc.RTPCodecType]remoteReport
+}
+
+func newStatsSource(pc *webrtc.PeerConnection) *statsSource {
+	return &statsSource{pc: pc, remote: make(map[webrtc.RTPCodecType]remoteReport)}
+}
+
+// setAudio records the call's audio sender or receiver (nil keeps the
+// current one).
+func (s *statsSource) setAudio(sender *rtc.AudioSender, receiver *rtc.AudioReceiver) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sender != nil {
+		s.sender = sender
+	}
+	if receiver != nil {
+		s.receiver = receiver
+	}
+}
+
+// onRTCP takes the RTCP that arrives for a sent stream of kind at now.
+func (s *statsSource) onRTCP(kind webrtc.RTPCodecType, pkts []rtcp.Packet, now time.Time) {
+	for _, p := range pkts {
+		var reports []rtcp.ReceptionReport
+		switch p := p.(type) {
+		case *rtcp.ReceiverReport:
+			reports = p.Reports
+		case *rtcp.SenderReport:
+			reports = p.Reports
+		}
+		for _, r := range reports {
+			s.mu.Lock()
+			rep := s.remote[kind]
+			rep.fractionLost = float64(r.FractionLost) / 256
+			if rtt, ok := roundTripTime(r, now); ok {
+				rep.rtt = rtt
+			}
+			s.remote[kind] = rep
+			s.mu.Unlock()
+		}
+	}
+}
+
+// roundTripTime computes the RTT of RFC 3550 section 6.4.1 from a
+// reception report that arrived at now: arrival minus the echoed sender
+// report time (LSR) minus the far end's delay since it (DLSR), all in the
+// middle 32 bits of NTP time.
+func roundTripTime(r rtcp.ReceptionReport, now time.Time) (time.Duration, bool) {
+	if r.LastSenderReport == 0 {
+		return 0, false
+	}
+	rtt := int32(ntpMiddle(now) - r.LastSenderReport - r.Delay)
+	if rtt < 0 {
+		return 0, false
+	}
+	return time.Duration(int64(rtt) * int64(time.Second) >> 16), true
+}
+
+// ntpMiddle returns the middle 32 bits of the NTP timestamp of t: seconds
+// since 1900 in the high 16 bits, fractions of 1/65536 s in the low 16.
+func ntpMiddle(t time.Time) uint32 {
+	const ntpEpochOffset = 2208988800 // seconds from 1900 to 1970
+	secs := uint64(t.Unix()) + ntpEpochOffset
+	frac := uint64(t.Nanosecond()) << 16 / uint64(time.Second)
+	return uint32(secs<<16 | frac)
+}
+
+// collect takes a snapshot; after close, it returns the last one.
+func (s *statsSource) collect() Stats {
+	// pion's GetStats must not run while the peer connection closes:
+	// collecting holds pcMu, and close marks the source closed under it.
+	s.pcMu.Lock()
+	defer s.pcMu.Unlock()
+	if s.final != nil {
+		return *s.final
+	}
+	st := Stats{Time: time.Now()}
+	for _, v := range s.pc.GetStats() {
+		switch v := v.(type) {
+		case webrtc.InboundRTPStreamStats:
+			ss := stream(&st, v.Kind)
+			ss.PacketsReceived += uint64(v.PacketsReceived)
+			ss.BytesReceived += v.BytesReceived
+			ss.PacketsLost += int64(v.PacketsLost)
+			ss.Jitter = max(ss.Jitter, seconds(v.Jitter))
+		case webrtc.ICECandidatePairStats:
+			if v.Nominated && v.CurrentRoundTripTime > 0 {
+				st.ICERoundTripTime = seconds(v.CurrentRoundTripTime)
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for kind, ss := range map[webrtc.RTPCodecType]*StreamStats{webrtc.RTPCodecTypeAudio: &st.Audio, webrtc.RTPCodecTypeVideo: &st.Video} {
+		ss.RemoteRoundTripTime, ss.RemoteFractionLost = s.remote[kind].rtt, s.remote[kind].fractionLost
+	}
+	if s.sender != nil {
+		st.Audio.OutboundAudioLevel = s.sender.Level()
+		st.Audio.PacketsSent, st.Audio.BytesSent = s.sender.Sent()
+	}
+	if s.receiver != nil {
+		st.Audio.InboundAudioLevel = s.receiver.Level()
+	}
+	return st
+}
+
+// close keeps the last snapshot (zero Stats when the media never ran) for
+// the ended call. Call it before closing the peer connection.
+func (s *statsSource) close(ran bool) {
+	var st Stats
+	if ran {
+		st = s.collect()
+	}
+	s.pcMu.Lock()
+	defer s.pcMu.Unlock()
+	s.final = &st
+}
+
+func stream(st *Stats, kind string) *StreamStats {
+	if kind == "video" {
+		return &st.Video
+	}
+	return &st.Audio
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
