@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -85,6 +86,10 @@ type actor struct {
 	media       *streams
 	stats       *statsSource
 	videoPaused bool // PauseVideo is in force
+
+	// Set from pion's callbacks, read by awaitRTPStart.
+	rtpStarted    chan struct{} // closed on the first remote track
+	everConnected *atomic.Bool
 
 	key       []byte // the call's session key; nil until known
 	virtual   string // outbound: the call's virtual channel, c.<callId>

@@ -271,15 +271,17 @@ func TestCallToOfflineUserFails(t *testing.T) {
 	assert.Equal(t, []string{"ended"}, rec.Events())
 }
 
-func TestPhoneSIPAndConferenceCallsFailClearly(t *testing.T) {
+// Numbers and SIP identities the server does not know end the call with
+// Failure and the server's 40400, not a hang. (The far ends themselves are
+// tested in package ocratest.)
+func TestUnknownPhoneAndSIPDestinationsFailClearly(t *testing.T) {
 	srv := ocratest.NewServer()
 	defer srv.Close()
 	alice := startClient(t, srv, "alice")
 	ctl := alice.CallController()
 	place := map[string]func() (*call.Call, error){
-		"phone":      func() (*call.Call, error) { return ctl.CallPhoneNumber("+46701234567", nil) },
-		"sip":        func() (*call.Call, error) { return ctl.CallSip("bob@sip.example.com", nil) },
-		"conference": func() (*call.Call, error) { return ctl.CallConference("room-1", nil) },
+		"phone": func() (*call.Call, error) { return ctl.CallPhoneNumber("+46701234567", nil) },
+		"sip":   func() (*call.Call, error) { return ctl.CallSip("bob@sip.example.com", nil) },
 	}
 	for name, f := range place {
 		t.Run(name, func(t *testing.T) {
@@ -290,7 +292,7 @@ func TestPhoneSIPAndConferenceCallsFailClearly(t *testing.T) {
 			rec.waitEnded(t)
 			var se *sinch.SinchError
 			require.ErrorAs(t, c.Details().Error, &se)
-			assert.Equal(t, 40001, se.Code)
+			assert.Equal(t, 40400, se.Code)
 			assert.Equal(t, call.Failure, c.Details().EndCause)
 		})
 	}

@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -66,10 +67,17 @@ func (a *actor) newPeerConnection() error {
 			inbox.push(func(a *actor) { a.onLocalCandidate(init) })
 		}
 	})
+	rtpStarted, everConnected := make(chan struct{}), &atomic.Bool{}
+	a.rtpStarted, a.everConnected = rtpStarted, everConnected
+	var rtpOnce sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			everConnected.Store(true)
+		}
 		inbox.push(func(a *actor) { a.onConnectionState(st) })
 	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		rtpOnce.Do(func() { close(rtpStarted) })
 		inbox.push(func(a *actor) { a.onRemoteTrack(remoteTrack{t, r}) })
 	})
 	a.audioTrack = rtc.NewPCMUTrack("audio", a.c.id)
@@ -115,6 +123,10 @@ func (a *actor) offer() (webrtc.SessionDescription, error) {
 // answerOffer builds the callee's peer connection for offer and sets its
 // answer.
 func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+	if !rtc.OffersPCMU(offer.SDP) {
+		return webrtc.SessionDescription{}, &errs.SinchError{Domain: errs.Generic, Fatal: true,
+			Message: "the caller offers no PCMU (G.711) audio, the only audio codec this SDK decodes"}
+	}
 	if err := a.newPeerConnection(); err != nil {
 		return webrtc.SessionDescription{}, err
 	}
@@ -323,10 +335,32 @@ func (a *actor) closeMedia() {
 	}
 	a.media.stop()
 	a.stats.close(a.media.running)
+	a.awaitRTPStart()
 	if err := a.pc.Close(); err != nil {
 		a.c.log.Debug("closing the peer connection", "err", err)
 	}
 	a.media.wg.Wait()
+}
+
+// rtpStartGrace bounds awaitRTPStart.
+const rtpStartGrace = time.Second
+
+// awaitRTPStart works around a deadlock in pion/webrtc v4.2.26: Close
+// deadlocks when it runs while pion's own startRTP operation is still
+// pending on a connection whose SRTP session already started (a sender's
+// first write starts it) and received a packet of a new SSRC: DTLS Stop
+// holds its lock waiting for the SRTP reader, which waits for a stream
+// acceptor that only the blocked startRTP would start. OnTrack fires only
+// after startRTP, so a connection that ever connected waits for it, bounded
+// by rtpStartGrace for a far end that sends nothing.
+func (a *actor) awaitRTPStart() {
+	if !a.everConnected.Load() {
+		return // no SRTP session, nothing to race
+	}
+	select {
+	case <-a.rtpStarted:
+	case <-time.After(rtpStartGrace):
+	}
 }
 
 // nextFrame fills frame with the audio the call sends: its source, else

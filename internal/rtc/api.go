@@ -22,7 +22,6 @@ const (
 	PayloadTypePCMU           = 0
 	PayloadTypeVP8            = 96
 	PayloadTypeTelephoneEvent = 101
-	PayloadTypeOpus           = 111
 )
 
 // MimeTypeTelephoneEvent is the MIME type of RFC 4733 DTMF events.
@@ -48,9 +47,15 @@ type Config struct {
 	ICETransportPolicy webrtc.ICETransportPolicy
 }
 
-// NewAPI returns a pion API whose peer connections offer PCMU first (so that
-// two SDK endpoints agree on it), then Opus and telephone-event for audio and
-// VP8 for video, with pion's default interceptors (NACK, RTCP reports, TWCC).
+// NewAPI returns a pion API whose peer connections negotiate PCMU and
+// telephone-event for audio and VP8 for video, with pion's default
+// interceptors (NACK, RTCP reports, TWCC).
+//
+// Opus is deliberately not registered: no pure-Go Opus decoder is available
+// to this cgo-free SDK, and an Opus stream it cannot decode would be a call
+// in which nobody is heard. Every WebRTC endpoint must support PCMU, so a
+// browser that offers Opus first still gets a PCMU answer; an offer without
+// PCMU is refused with a clear error (see OffersPCMU).
 func NewAPI(cfg Config) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m); err != nil {
@@ -83,13 +88,6 @@ func PCMUCodec() webrtc.RTPCodecCapability {
 func registerCodecs(m *webrtc.MediaEngine) error {
 	audio := []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: PCMUCodec(), PayloadType: PayloadTypePCMU},
-		{
-			RTPCodecCapability: webrtc.RTPCodecCapability{
-				MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-				SDPFmtpLine: "minptime=10;useinbandfec=1",
-			},
-			PayloadType: PayloadTypeOpus,
-		},
 		{
 			RTPCodecCapability: webrtc.RTPCodecCapability{
 				MimeType: MimeTypeTelephoneEvent, ClockRate: 8000, SDPFmtpLine: "0-16",
