@@ -173,15 +173,20 @@ func (s *statsSource) collect() Stats {
 }
 
 // close keeps the last snapshot (zero Stats when the media never ran) for
-// the ended call. Call it before closing the peer connection.
+// the ended call and lets go of the peer connection and the pipelines, so
+// that an ended Call a user keeps holds no media memory. Call it before
+// closing the peer connection.
 func (s *statsSource) close(ran bool) {
 	var st Stats
 	if ran {
 		st = s.collect()
 	}
 	s.pcMu.Lock()
-	defer s.pcMu.Unlock()
-	s.final = &st
+	s.final, s.pc = &st, nil
+	s.pcMu.Unlock()
+	s.mu.Lock()
+	s.sender, s.receiver = nil, nil
+	s.mu.Unlock()
 }
 
 func stream(st *Stats, kind string) *StreamStats {
