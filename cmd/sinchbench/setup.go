@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/ocratest"
+)
+
+// setupReport is CallUser to OnCallEstablished on the caller, next to raw
+// pion's connection time.
+type setupReport struct {
+	SDK latency `json:"sdk"`
+	// Phases are the medians, in milliseconds, of when the caller's call
+	// reached each step (call.Details), counted from its StartedTime.
+	Phases setupPhases `json:"sdk_phases_ms"`
+	Raw    *latency    `json:"raw,omitempty"`
+	// Ratios are SDK / raw; zero when raw pion was not measured.
+	RatioMedian float64 `json:"ratio_median,omitempty"`
+	RatioP99    float64 `json:"ratio_p99,omitempty"`
+}
+
+// setupPhases is when a call reached each step, from its start.
+type setupPhases struct {
+	Progressing float64 `json:"progressing"` // the server accepted the call
+	Ringing     float64 `json:"ringing"`     // the callee's device rang
+	Answered    float64 `json:"answered"`
+	Established float64 `json:"established"` // answered and media connected
+}
+
+// measureSetup places n calls one after another between two clients (and
+// one call before them, not counted, to warm up); the callee answers in
+// OnIncomingCall. Each call is hung up, on both sides, before the next.
+func measureSetup(ctx context.Context, n int) (_ *setupReport, err error) {
+	srv := ocratest.NewServer()
+	defer release(&err, func() error { return closeServer(srv) })
+	clients, _, err := startClients(ctx, srv, "setup", 2, 2)
+	if err != nil {
+		return nil, err
+	}
+	defer release(&err, func() error { return terminateAll(clients) })
+	caller, callee := clients[0], clients[1]
+	calleeEnded := make(chan struct{}, 1)
+	answerCalls(callee, func(c *call.Call) {
+		c.AddListener(&call.ListenerFuncs{OnEnded: func(*call.Call) { calleeEnded <- struct{}{} }})
+	})
+
+	var took []time.Duration
+	var phases [4][]time.Duration
+	for i := range n + 1 {
+		c, d, err := dial(ctx, caller, callee.UserID(), nil)
+		if err != nil {
+			return nil, err
+		}
+		details := c.Details()
+		if err := hangup(ctx, c, calleeEnded); err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			continue
+		}
+		took = append(took, d)
+		for j, t := range []time.Time{details.ProgressedTime, details.RungTime, details.AnsweredTime, details.EstablishedTime} {
+			phases[j] = append(phases[j], t.Sub(details.StartedTime))
+		}
+	}
+	return &setupReport{SDK: summarize(took), Phases: setupPhases{
+		Progressing: summarize(phases[0]).MedianMS,
+		Ringing:     summarize(phases[1]).MedianMS,
+		Answered:    summarize(phases[2]).MedianMS,
+		Established: summarize(phases[3]).MedianMS,
+	}}, nil
+}
+
+// answerCalls makes client answer every incoming call at once, in
+// OnIncomingCall, after prepare (if not nil) has seen it.
+func answerCalls(client *benchClient, prepare func(*call.Call)) {
+	client.CallController().AddListener(&call.ControllerListenerFuncs{
+		OnIncoming: func(_ *call.Controller, c *call.Call) {
+			if prepare != nil {
+				prepare(c)
+			}
+			_ = c.Answer() // it fails only if the call already ended, which the caller sees
+		},
+	})
+}
+
+// dial calls user from caller, hands the call to prepare (if not nil) and
+// waits for OnCallEstablished; it returns the call and the time from
+// CallUser to OnCallEstablished.
+func dial(ctx context.Context, caller *benchClient, user string, prepare func(*call.Call)) (*call.Call, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	established := make(chan time.Time, 1)
+	ended := make(chan struct{})
+	begin := time.Now()
+	c, err := caller.CallController().CallUser(user, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s calls %s: %w", caller.UserID(), user, err)
+	}
+	if prepare != nil {
+		prepare(c)
+	}
+	c.AddListener(&call.ListenerFuncs{
+		OnEstablished: func(*call.Call) { established <- time.Now() },
+		OnEnded:       func(*call.Call) { close(ended) },
+	})
+	select {
+	case at := <-established:
+		return c, at.Sub(begin), nil
+	case <-ended:
+		d := c.Details()
+		return nil, 0, fmt.Errorf("%s ended before it was established: %v (%v)", c, d.EndCause, d.Error)
+	case <-ctx.Done():
+		_ = c.Hangup()
+		return nil, 0, fmt.Errorf("%s was not established: %w", c, ctx.Err())
+	}
+}
+
+// hangup hangs c up and waits until the callee's side ended too, as
+// calleeEnded tells.
+func hangup(ctx context.Context, c *call.Call, calleeEnded <-chan struct{}) error {
+	if err := c.Hangup(); err != nil {
+		return fmt.Errorf("hanging up %s: %w", c, err)
+	}
+	select {
+	case <-calleeEnded:
+		return nil
+	case <-time.After(stepTimeout):
+		return fmt.Errorf("the callee's side of %s did not end", c)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
