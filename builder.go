@@ -24,7 +24,9 @@ const (
 	DefaultOutboundNoAnswer   = 45 * time.Second
 	DefaultInboundNoAnswer    = 60 * time.Second
 	DefaultCallSetupTimeout   = 20 * time.Second
-	DefaultPingInterval       = 30 * time.Second
+	// DefaultMediaInactiveTimeout: see MediaInactiveTimeout.
+	DefaultMediaInactiveTimeout = 30 * time.Second
+	DefaultPingInterval         = 30 * time.Second
 	// DefaultMaxReconnects: reconnect for as long as the client runs.
 	DefaultMaxReconnects = -1
 )
@@ -33,37 +35,40 @@ const (
 // Each setter returns the builder, so calls chain. A builder is not safe for
 // concurrent use.
 type SinchClientBuilder struct {
-	applicationKey     string
-	environmentHost    string
-	userID             string
-	callerIdentifier   string
-	deviceID           string
-	logger             *slog.Logger
-	httpClient         *http.Client
-	iceServers         []webrtc.ICEServer
-	loopbackOnly       bool
-	requestTimeout     time.Duration
-	credentialsTimeout time.Duration
-	outboundNoAnswer   time.Duration
-	inboundNoAnswer    time.Duration
-	callSetupTimeout   time.Duration
-	pingInterval       time.Duration
-	maxReconnects      int
-	reconnectDelay     func(attempt int) time.Duration
+	applicationKey       string
+	environmentHost      string
+	userID               string
+	callerIdentifier     string
+	deviceID             string
+	logger               *slog.Logger
+	httpClient           *http.Client
+	iceServers           []webrtc.ICEServer
+	loopbackOnly         bool
+	webrtcSettings       func(*webrtc.SettingEngine)
+	requestTimeout       time.Duration
+	credentialsTimeout   time.Duration
+	outboundNoAnswer     time.Duration
+	inboundNoAnswer      time.Duration
+	callSetupTimeout     time.Duration
+	mediaInactiveTimeout time.Duration
+	pingInterval         time.Duration
+	maxReconnects        int
+	reconnectDelay       func(attempt int) time.Duration
 }
 
 // GetSinchClientBuilder returns a builder with the defaults set.
 func GetSinchClientBuilder() *SinchClientBuilder {
 	return &SinchClientBuilder{
-		environmentHost:    DefaultEnvironmentHost,
-		requestTimeout:     DefaultRequestTimeout,
-		credentialsTimeout: DefaultCredentialsTimeout,
-		outboundNoAnswer:   DefaultOutboundNoAnswer,
-		inboundNoAnswer:    DefaultInboundNoAnswer,
-		callSetupTimeout:   DefaultCallSetupTimeout,
-		pingInterval:       DefaultPingInterval,
-		maxReconnects:      DefaultMaxReconnects,
-		reconnectDelay:     DefaultReconnectDelay,
+		environmentHost:      DefaultEnvironmentHost,
+		requestTimeout:       DefaultRequestTimeout,
+		credentialsTimeout:   DefaultCredentialsTimeout,
+		outboundNoAnswer:     DefaultOutboundNoAnswer,
+		inboundNoAnswer:      DefaultInboundNoAnswer,
+		callSetupTimeout:     DefaultCallSetupTimeout,
+		mediaInactiveTimeout: DefaultMediaInactiveTimeout,
+		pingInterval:         DefaultPingInterval,
+		maxReconnects:        DefaultMaxReconnects,
+		reconnectDelay:       DefaultReconnectDelay,
 	}
 }
 
@@ -130,6 +135,17 @@ func (b *SinchClientBuilder) LoopbackOnly() *SinchClientBuilder {
 	return b
 }
 
+// WebRTCSettings is for power users: f is given the pion SettingEngine of
+// the client's peer connections after the SDK has set its defaults
+// (including those of LoopbackOnly), and may change any of them: UDP port
+// ranges, NAT 1:1 IPs, interface filters, ICE timeouts, a virtual network
+// (SetNet) in tests. It runs once, in Build. The SDK relies on
+// DisableCloseByDTLS staying true. nil removes a previous f.
+func (b *SinchClientBuilder) WebRTCSettings(f func(*webrtc.SettingEngine)) *SinchClientBuilder {
+	b.webrtcSettings = f
+	return b
+}
+
 // RequestTimeout bounds each REST request and realtime acknowledgement.
 func (b *SinchClientBuilder) RequestTimeout(d time.Duration) *SinchClientBuilder {
 	b.requestTimeout = d
@@ -153,6 +169,16 @@ func (b *SinchClientBuilder) NoAnswerTimeouts(outbound, inbound time.Duration) *
 // media before it ends with Failure. Default 20 s.
 func (b *SinchClientBuilder) CallSetupTimeout(d time.Duration) *SinchClientBuilder {
 	b.callSetupTimeout = d
+	return b
+}
+
+// MediaInactiveTimeout bounds how long an established call may be without
+// a media connection before it ends with Inactive. When the connection
+// drops, the caller's side restarts ICE (over the realtime channel, once it
+// is back) and both sides wait this long for the media to come back.
+// Default 30 s.
+func (b *SinchClientBuilder) MediaInactiveTimeout(d time.Duration) *SinchClientBuilder {
+	b.mediaInactiveTimeout = d
 	return b
 }
 
@@ -230,6 +256,7 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 		"RequestTimeout": b.requestTimeout, "CredentialsTimeout": b.credentialsTimeout,
 		"NoAnswerTimeouts outbound": b.outboundNoAnswer, "NoAnswerTimeouts inbound": b.inboundNoAnswer,
 		"CallSetupTimeout": b.callSetupTimeout, "PingInterval": b.pingInterval,
+		"MediaInactiveTimeout": b.mediaInactiveTimeout,
 	} {
 		if d <= 0 {
 			return nil, errs.Invalid("%s must be positive, not %v", name, d)

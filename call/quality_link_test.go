@@ -1,0 +1,240 @@
+package call_test
+
+import (
+	"fmt"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/transport/v5/vnet"
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sinch-rtc-go/sinch"
+	"github.com/sinch-rtc-go/sinch/audio"
+	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/ocratest"
+)
+
+// These tests impair a real call's media on a virtual network (pion's
+// vnet): each client's peer connections live on a vnet.Net of their own
+// behind one router, and loss and delay filters in front of each Net
+// impair what that client receives. Signalling stays on the real loopback.
+
+// linkEnd is one client's side of the virtual link.
+type linkEnd struct {
+	net   *vnet.Net
+	loss  *vnet.LossFilter  // drops a share of what the client receives
+	delay *vnet.DelayFilter // delays what the client receives
+	ip    string
+
+	jitter atomic.Int64 // see setJitter
+	held   bool         // whether the last packet was delayed; router goroutine only
+}
+
+// newLink builds a virtual network with one end per user, torn down when
+// the test ends (after the clients, which are started later).
+func newLink(t *testing.T, users ...string) map[string]*linkEnd {
+	t.Helper()
+	wan, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", LoggerFactory: logging.NewDefaultLoggerFactory()})
+	require.NoError(t, err)
+	ends := make(map[string]*linkEnd)
+	for i, u := range users {
+		e := &linkEnd{ip: fmt.Sprintf("10.0.0.%d", i+1)}
+		e.net, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{e.ip}})
+		require.NoError(t, err)
+		e.delay, err = vnet.NewDelayFilter(e.net)
+		require.NoError(t, err)
+		e.loss, err = vnet.NewLossFilter(e.delay, 0)
+		require.NoError(t, err)
+		require.NoError(t, wan.AddNet(e.loss))
+		ends[u] = e
+	}
+	wan.AddChunkFilter(func(c vnet.Chunk) bool {
+		dst, ok := c.DestinationAddr().(*net.UDPAddr)
+		for _, e := range ends {
+			if ok && dst.IP.String() == e.ip {
+				e.onChunk()
+			}
+		}
+		return true
+	})
+	require.NoError(t, wan.Start())
+	t.Cleanup(func() {
+		require.NoError(t, wan.Stop())
+		for _, e := range ends {
+			require.NoError(t, e.delay.Close())
+		}
+	})
+	return ends
+}
+
+// onLink makes a client's peer connections use e's virtual network, with
+// ICE that waits a minute before it gives up on a silent link.
+func onLink(e *linkEnd) func(*sinch.SinchClientBuilder) {
+	return func(b *sinch.SinchClientBuilder) {
+		b.WebRTCSettings(func(s *webrtc.SettingEngine) {
+			s.SetNet(e.net)
+			s.SetInterfaceFilter(func(name string) bool { return name == "eth0" })
+			s.SetIPFilter(nil)
+			s.SetICETimeouts(2*time.Second, time.Minute, 500*time.Millisecond)
+		})
+	}
+}
+
+// setLoss sets the share of packets e drops, in percent.
+func (e *linkEnd) setLoss(t *testing.T, percent int) {
+	t.Helper()
+	require.NoError(t, e.loss.SetLossRate(percent, true))
+}
+
+// setJitter delays the packets e receives by upTo and by 0 in turn (0
+// stops). A delayed packet holds back the undelayed one behind it, so that
+// packets arrive in pairs: pion's jitter estimate of that is 40 ms (2 frames
+// of 20 ms) once upTo is over 40 ms.
+func (e *linkEnd) setJitter(upTo time.Duration) {
+	e.jitter.Store(int64(upTo))
+	e.delay.SetDelay(0)
+}
+
+// onChunk applies e's jitter to a packet on its way to e.
+func (e *linkEnd) onChunk() {
+	if upTo := time.Duration(e.jitter.Load()); upTo > 0 {
+		if e.held = !e.held; e.held {
+			e.delay.SetDelay(upTo)
+		} else {
+			e.delay.SetDelay(0)
+		}
+	}
+}
+
+// speech is a source whose level changes from frame to frame, as a voice's
+// does: a healthy call raises no audio level warning.
+type speech struct {
+	tone  audio.Source
+	frame int
+}
+
+func newSpeech() *speech { return &speech{tone: audio.Tone(440, 1)} }
+
+func (s *speech) ReadFrame(frame []int16) error {
+	if err := s.tone.ReadFrame(frame); err != nil {
+		return err
+	}
+	s.frame++
+	gain := 0.1 + 0.08*float64(s.frame*7%5)
+	for i, v := range frame {
+		frame[i] = int16(float64(v) * gain)
+	}
+	return nil
+}
+
+// warnings records the quality warnings of a call.
+type warnings struct {
+	ch chan call.QualityWarningEvent
+}
+
+func watchWarnings(c *call.Call) *warnings {
+	w := &warnings{ch: make(chan call.QualityWarningEvent, 256)}
+	c.AddListener(&call.ListenerFuncs{OnQuality: func(_ *call.Call, e call.QualityWarningEvent) { w.ch <- e }})
+	return w
+}
+
+// linkTimeout bounds the wait for one warning event.
+const linkTimeout = 20 * time.Second
+
+// await waits for the event (skipping others) and returns how long it took.
+func (w *warnings) await(t *testing.T, want call.QualityWarningEvent) time.Duration {
+	t.Helper()
+	start := time.Now()
+	deadline := time.After(linkTimeout)
+	for {
+		select {
+		case e := <-w.ch:
+			if e == want {
+				took := time.Since(start)
+				t.Logf("%s %s %s after %v", e.Warning, e.Type, e.Media, took.Round(10*time.Millisecond))
+				return took
+			}
+		case <-deadline:
+			t.Fatalf("no %s %s %s within %v", want.Warning, want.Type, want.Media, linkTimeout)
+		}
+	}
+}
+
+// linkedCall starts alice and bob on a virtual link, alice calls bob, and
+// both send speech; it returns the link and each side's call and warnings.
+func linkedCall(t *testing.T) (ends map[string]*linkEnd, alice, bob *call.Call, aliceW, bobW *warnings) {
+	t.Helper()
+	srv := ocratest.NewServer()
+	t.Cleanup(srv.Close)
+	ends = newLink(t, "alice", "bob")
+	a := startClient(t, srv, "alice", onLink(ends["alice"]))
+	b := startClient(t, srv, "bob", onLink(ends["bob"]))
+	alice, in := established(t, a, b, func(c *call.Call) {
+		bobW = watchWarnings(c)
+		c.SetAudioSource(newSpeech())
+	}, func(c *call.Call) {
+		aliceW = watchWarnings(c)
+		c.SetAudioSource(newSpeech())
+	})
+	t.Cleanup(func() { _ = alice.Hangup() })
+	return ends, alice, in.call, aliceW, bobW
+}
+
+func trigger(w call.QualityWarning, m call.MediaType) call.QualityWarningEvent {
+	return call.QualityWarningEvent{Warning: w, Type: call.Trigger, Media: m}
+}
+
+func recovered(w call.QualityWarning, m call.MediaType) call.QualityWarningEvent {
+	return call.QualityWarningEvent{Warning: w, Type: call.Recover, Media: m}
+}
+
+func TestLinkLossWarns(t *testing.T) {
+	ends, _, _, aliceW, _ := linkedCall(t)
+	ends["alice"].setLoss(t, 10)
+	aliceW.await(t, trigger(call.HighInboundPacketLoss, call.Audio))
+	ends["alice"].setLoss(t, 0)
+	aliceW.await(t, recovered(call.HighInboundPacketLoss, call.Audio))
+}
+
+func TestLinkDelayWarns(t *testing.T) {
+	ends, _, _, aliceW, _ := linkedCall(t)
+	for _, e := range ends {
+		e.delay.SetDelay(250 * time.Millisecond)
+	}
+	aliceW.await(t, trigger(call.HighRemoteInboundRtt, call.Audio))
+	for _, e := range ends {
+		e.delay.SetDelay(0)
+	}
+	aliceW.await(t, recovered(call.HighRemoteInboundRtt, call.Audio))
+}
+
+func TestLinkJitterWarns(t *testing.T) {
+	ends, _, _, aliceW, _ := linkedCall(t)
+	ends["alice"].setJitter(100 * time.Millisecond)
+	aliceW.await(t, trigger(call.HighInboundJitter, call.Audio))
+	ends["alice"].setJitter(0)
+	aliceW.await(t, recovered(call.HighInboundJitter, call.Audio))
+}
+
+func TestLinkMissingMediaWarns(t *testing.T) {
+	ends, _, _, aliceW, _ := linkedCall(t)
+	ends["alice"].setLoss(t, 100)
+	aliceW.await(t, trigger(call.MissingMediaStream, call.NoMedia))
+	ends["alice"].setLoss(t, 0)
+	aliceW.await(t, recovered(call.MissingMediaStream, call.NoMedia))
+}
+
+func TestLinkSilenceWarns(t *testing.T) {
+	call.SetLevelWindow(t, 6)
+	_, _, bob, aliceW, bobW := linkedCall(t)
+	bob.SetAudioSource(audio.Silence())
+	bobW.await(t, trigger(call.ZeroOutboundAudioLevel, call.Audio))
+	aliceW.await(t, trigger(call.ZeroInboundAudioLevel, call.Audio))
+	bob.SetAudioSource(newSpeech())
+	bobW.await(t, recovered(call.ZeroOutboundAudioLevel, call.Audio))
+	aliceW.await(t, recovered(call.ZeroInboundAudioLevel, call.Audio))
+}
