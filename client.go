@@ -90,7 +90,7 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 	if err != nil {
 		return nil, errs.Invalid("EnvironmentHost: %v", err)
 	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly})
+	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly, Customize: b.webrtcSettings})
 	if err != nil {
 		return nil, fmt.Errorf("sinch: WebRTC setup: %w", err)
 	}
@@ -700,6 +700,10 @@ func (c *SinchClient) recover(ctx context.Context, cause error) *SinchError {
 			rl.OnClientReconnecting(c, cause)
 		}
 	})
+	var lostID string // the calls' instance
+	if inst != nil {
+		lostID = inst.creds.InstanceID
+	}
 	if isGone(cause) {
 		inst = nil
 	}
@@ -709,6 +713,7 @@ func (c *SinchClient) recover(ctx context.Context, cause error) *SinchError {
 		next, serr := c.reattach(ctx, inst)
 		if serr == nil {
 			c.log.Info("realtime channel reconnected", "attempts", attempt, "instance", next.creds.InstanceID)
+			c.engine.ChannelRestored(next.creds.InstanceID != lostID)
 			c.notify(func(l SinchClientListener) {
 				if rl, ok := l.(ReconnectListener); ok {
 					rl.OnClientReconnected(c)

@@ -2,7 +2,6 @@ package sinch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -111,19 +110,22 @@ func (s clientSession) Timeouts() session.Timeouts {
 		OutboundNoAnswer: b.outboundNoAnswer,
 		InboundNoAnswer:  b.inboundNoAnswer,
 		Setup:            b.callSetupTimeout,
+		MediaInactive:    b.mediaInactiveTimeout,
 	}
 }
 
-// errNoChannel: the realtime channel is down (reconnecting) or the client
-// is not started.
-var errNoChannel = errors.New("sinch: realtime channel is not connected")
+func (s clientSession) Connected() bool {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	return s.c.conn != nil
+}
 
 func (s clientSession) Publish(ctx context.Context, channel, message string) error {
 	s.c.mu.Lock()
 	conn := s.c.conn
 	s.c.mu.Unlock()
 	if conn == nil {
-		return errNoChannel
+		return session.ErrNoChannel
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -14,6 +13,7 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
+	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
 // Bounds of the network operations of a call.
@@ -29,6 +29,7 @@ const (
 	defaultOutboundNoAnswer = 45 * time.Second
 	defaultInboundNoAnswer  = 60 * time.Second
 	defaultSetup            = 20 * time.Second
+	defaultMediaInactive    = 30 * time.Second
 )
 
 // inbox is a call's event queue: unbounded, so that pushing never blocks
@@ -87,11 +88,10 @@ type actor struct {
 	stats       *statsSource
 	videoPaused bool // PauseVideo is in force
 
-	// Set from pion's callbacks, read by awaitRTPStart.
-	rtpStarted    chan struct{} // closed on the first remote track
-	everConnected *atomic.Bool
+	rtpStarted chan struct{} // closed by pion's OnTrack; see awaitRTPStart
 
 	key       []byte // the call's session key; nil until known
+	self      peer   // this instance as the call knows it, kept if the client's is replaced
 	virtual   string // outbound: the call's virtual channel, c.<callId>
 	routed    bool   // the server knows the call: it gets a report
 	peer      peer   // inbound: the caller; outbound: the device that answered
@@ -100,10 +100,39 @@ type actor struct {
 	localICE  []webrtc.ICECandidateInit // outbound: candidates gathered before the key
 	answered  bool
 	connected bool
+	mediaLost bool // established, and the media connection is down
 	ended     bool
 
-	timer    *time.Timer
-	timerSeq int // identifies the current timer; stale firings are ignored
+	timer    actorTimer // no answer, setup, media inactive
+	iceTimer actorTimer // outbound: the next ICE restart
+}
+
+// actorTimer runs a function on the actor after a delay. Arming it again
+// or stopping it cancels the pending run, even one already queued.
+type actorTimer struct {
+	t   *time.Timer
+	seq int // identifies the current run; stale ones are ignored
+}
+
+// arm runs f on a's goroutine after d, in place of the pending run.
+func (t *actorTimer) arm(a *actor, d time.Duration, f func()) {
+	t.stop()
+	seq := t.seq
+	t.t = time.AfterFunc(d, func() {
+		a.c.inbox.push(func(*actor) {
+			if t.seq == seq {
+				f()
+			}
+		})
+	})
+}
+
+func (t *actorTimer) stop() {
+	t.seq++
+	if t.t != nil {
+		t.t.Stop()
+		t.t = nil
+	}
 }
 
 // peer is a remote instance in the call.
@@ -175,33 +204,15 @@ func (a *actor) setState(s State) {
 	}
 }
 
-// after arms the call's single timer; it replaces the previous one.
-func (a *actor) after(d time.Duration, f func()) {
-	a.stopTimer()
-	seq := a.timerSeq
-	a.timer = time.AfterFunc(d, func() {
-		a.c.inbox.push(func(a *actor) {
-			if a.timerSeq == seq {
-				f()
-			}
-		})
-	})
-}
-
-func (a *actor) stopTimer() {
-	a.timerSeq++
-	if a.timer != nil {
-		a.timer.Stop()
-		a.timer = nil
-	}
-}
-
 // timeouts returns the session's call timeouts, defaults for zero ones.
-func (a *actor) timeouts() (outbound, inbound, setup time.Duration) {
+func (a *actor) timeouts() session.Timeouts {
 	t := a.c.s.Timeouts()
-	return orDefault(t.OutboundNoAnswer, defaultOutboundNoAnswer),
-		orDefault(t.InboundNoAnswer, defaultInboundNoAnswer),
-		orDefault(t.Setup, defaultSetup)
+	return session.Timeouts{
+		OutboundNoAnswer: orDefault(t.OutboundNoAnswer, defaultOutboundNoAnswer),
+		InboundNoAnswer:  orDefault(t.InboundNoAnswer, defaultInboundNoAnswer),
+		Setup:            orDefault(t.Setup, defaultSetup),
+		MediaInactive:    orDefault(t.MediaInactive, defaultMediaInactive),
+	}
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -215,8 +226,8 @@ func orDefault(d, def time.Duration) time.Duration {
 func (a *actor) onAnswered() {
 	a.answered = true
 	a.setState(Answered)
-	_, _, setup := a.timeouts()
-	a.after(setup, func() {
+	setup := a.timeouts().Setup
+	a.timer.arm(a, setup, func() {
 		a.end(Failure, &errs.SinchError{
 			Domain:  errs.Network,
 			Message: fmt.Sprintf("media did not connect within %v of the answer: check that UDP can reach the peer or configure TURN", setup),
@@ -231,7 +242,7 @@ func (a *actor) maybeEstablish() {
 	if !a.answered || !a.connected || a.c.State() != Answered {
 		return
 	}
-	a.stopTimer()
+	a.timer.stop()
 	a.setState(Established)
 	a.startMedia()
 }
@@ -269,7 +280,8 @@ func (a *actor) end(cause EndCause, err error, farewell bool) {
 		return
 	}
 	a.ended = true
-	a.stopTimer()
+	a.timer.stop()
+	a.iceTimer.stop()
 	now := time.Now()
 	a.c.update(func(state *State, d *Details) {
 		*state = Ended
@@ -294,19 +306,20 @@ func (a *actor) sayGoodbye() {
 	if a.key == nil {
 		return // the call never reached anyone
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), farewellTimeout)
-	defer cancel()
-	var err error
+	f := farewell{env: a.envelope(), channel: a.peer.channel, to: a.peer.instance}
 	switch {
 	case a.answered:
-		err = a.send(ctx, a.peer.channel, a.peer.instance, leaveMessage())
+		f.m = leaveMessage()
 	case a.c.dir == Outbound:
-		err = a.send(ctx, a.virtual, a.c.remote, cancelMessage())
+		f.channel, f.to, f.m = a.virtual, a.c.remote, cancelMessage()
 	default:
-		err = a.send(ctx, a.peer.channel, a.peer.instance, denyMessage())
+		f.m = denyMessage()
 	}
-	if err != nil {
-		a.c.log.Info("could not tell the peer that the call ended", "err", err)
+	ctx, cancel := context.WithTimeout(context.Background(), farewellTimeout)
+	defer cancel()
+	if err := f.send(ctx); err != nil {
+		a.c.log.Info("could not tell the peer that the call ended; trying again once the realtime channel is back", "err", err)
+		a.ctl.keepFarewell(f)
 	}
 }
 

@@ -49,6 +49,7 @@ type Controller struct {
 	mu        sync.Mutex
 	closed    bool
 	calls     map[string]*Call
+	farewells []farewell // not sent while the realtime channel was down
 	listeners listeners[ControllerListener]
 }
 

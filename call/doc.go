@@ -61,7 +61,35 @@
 // NoAnswer after the client's timeouts (the caller cancels; the callee ends
 // silently); media that does not connect within the setup timeout after
 // the answer, or fails, ends the call with Failure, as does an Error
-// message. A call ends once: its details are final, its PeerConnection and
+// message.
+//
+// # Faults
+//
+// Media is peer to peer, so an established call keeps it while the
+// client's realtime channel is down. A farewell (Leave, Cancel, Deny) that
+// cannot be sent then is kept (at most 64) and sent once the channel is
+// back, so the far end ends HungUp rather than Inactive. A call placed
+// while the client reconnects fails at once (Failure, a Network
+// *SinchError wrapping the "not connected" error), as does one whose
+// candidates cannot be published before the answer: the callee's answer
+// could not reach it. When an established call's peer connection goes
+// disconnected or failed, the caller restarts ICE after a 2 s grace: an
+// offer with fresh ICE credentials as a PeerEvent ({type, sdp}), answered
+// by the callee with a PeerEvent; it tries again every 5 s, and at once
+// when the realtime channel comes back. If the media is not connected
+// again within the client's MediaInactiveTimeout (default 30 s), the call
+// ends Inactive on each side, each by its own timer and without a
+// farewell, with a Details.Error saying the media was lost.
+//
+// A call keeps the instance it started on as its identity. When the
+// server loses the client's instance and the client registers a new one,
+// the peer's messages, addressed to the old instance's channels, no longer
+// arrive: calls being set up fail at once (Failure); established calls
+// keep their media, and their own messages still reach a peer that kept
+// its instance, but a hangup by the peer reaches them only as lost media
+// (Inactive after MediaInactiveTimeout).
+//
+// A call ends once: its details are final, its PeerConnection and
 // media are closed, the controller forgets it, its report is POSTed in the
 // background and OnCallEnded is its last callback. Terminating the client
 // hangs up every live call (HungUp) and waits for all their goroutines.

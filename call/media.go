@@ -3,7 +3,6 @@ package call
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -67,13 +66,10 @@ func (a *actor) newPeerConnection() error {
 			inbox.push(func(a *actor) { a.onLocalCandidate(init) })
 		}
 	})
-	rtpStarted, everConnected := make(chan struct{}), &atomic.Bool{}
-	a.rtpStarted, a.everConnected = rtpStarted, everConnected
+	rtpStarted := make(chan struct{})
+	a.rtpStarted = rtpStarted
 	var rtpOnce sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateConnected {
-			everConnected.Store(true)
-		}
 		inbox.push(func(a *actor) { a.onConnectionState(st) })
 	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
@@ -170,22 +166,39 @@ func (a *actor) drainRTCP(sender *webrtc.RTPSender) {
 	})
 }
 
+// drainReceiverRTCP reads a received track's RTCP (the far end's sender
+// reports) until the peer connection closes. pion's report interceptor
+// sees only the RTCP read: without this, the call's receiver reports carry
+// no LSR, and the far end cannot compute a round trip time from them.
+func (a *actor) drainReceiverRTCP(r *webrtc.RTPReceiver) {
+	a.media.spawn(func() {
+		for {
+			if _, _, err := r.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	})
+}
+
 // onConnectionState follows the peer connection: connected media may
-// establish the call; failed media after the answer fails it.
+// establish the call; failed media after the answer fails a call being
+// set up; media lost by an established call is waited for (onMediaLost).
 func (a *actor) onConnectionState(st webrtc.PeerConnectionState) {
 	a.c.log.Debug("peer connection state", "state", st)
 	switch st {
 	case webrtc.PeerConnectionStateConnected:
 		a.connected = true
+		a.onMediaBack()
 		a.maybeEstablish()
-	case webrtc.PeerConnectionStateFailed:
+	case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:
 		a.connected = false
-		if a.answered {
+		switch {
+		case a.c.State() == Established:
+			a.onMediaLost()
+		case st == webrtc.PeerConnectionStateFailed && a.answered:
 			a.fail(&errs.SinchError{Domain: errs.Network,
 				Message: "the media connection failed: check the network, or configure TURN"})
 		}
-	case webrtc.PeerConnectionStateDisconnected:
-		a.connected = false
 	}
 }
 
@@ -253,6 +266,7 @@ func runPipeline(m *streams, c *Call, what string, f func(context.Context) error
 // the listeners.
 func (a *actor) play(rt remoteTrack) {
 	c, m, t := a.c, a.media, rt.track
+	a.drainReceiverRTCP(rt.receiver)
 	if t.Kind() == webrtc.RTPCodecTypeVideo {
 		sink := c.s.VideoSink(c.id)
 		r := rtc.NewVideoReceiver(t, func(f video.Frame) { c.showFrame(f, sink) }, a.pc.WriteRTCP)
@@ -351,10 +365,12 @@ const rtpStartGrace = time.Second
 // first write starts it) and received a packet of a new SSRC: DTLS Stop
 // holds its lock waiting for the SRTP reader, which waits for a stream
 // acceptor that only the blocked startRTP would start. OnTrack fires only
-// after startRTP, so a connection that ever connected waits for it, bounded
-// by rtpStartGrace for a far end that sends nothing.
+// after startRTP, so a connection whose DTLS is up or coming up waits for
+// it, bounded by rtpStartGrace for a far end that sends nothing.
 func (a *actor) awaitRTPStart() {
-	if !a.everConnected.Load() {
+	switch a.pc.SCTP().Transport().State() {
+	case webrtc.DTLSTransportStateConnecting, webrtc.DTLSTransportStateConnected:
+	default:
 		return // no SRTP session, nothing to race
 	}
 	select {

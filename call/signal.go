@@ -15,6 +15,7 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
 // sendTimeout bounds publishing one message during the call.
@@ -33,38 +34,55 @@ func sdpMessage(method mxp.Method, body any) (*mxp.Message, error) {
 	return &mxp.Message{Method: method, BodyType: mxp.BodySDP, Body: string(b)}, nil
 }
 
-// send publishes m, from this instance and addressed to instance to, on
-// channel, encrypted with the call's session key.
-func (a *actor) send(ctx context.Context, channel, to string, m *mxp.Message) error {
-	s := a.c.s
-	m.FromUser = s.UserID()
-	m.FromInstance = s.InstanceID()
-	m.FromID = s.InstanceID() + ":0"
-	m.FromSignalChannel = s.SignalChannel()
+// envelope is what sending a message of a call takes: the call, its
+// session key and the local instance the call belongs to. It outlives the
+// call's actor for farewells sent later.
+type envelope struct {
+	s      session.Session
+	callID string
+	key    []byte
+	self   peer
+}
+
+// send publishes m, from the call's instance and addressed to instance to,
+// on channel, encrypted with the call's session key.
+func (e envelope) send(ctx context.Context, channel, to string, m *mxp.Message) error {
+	m.FromUser = e.s.UserID()
+	m.FromInstance = e.self.instance
+	m.FromID = e.self.instance + ":0"
+	m.FromSignalChannel = e.self.channel
 	m.NVPs = map[string]string{mxp.NVPTo: to}
-	frames, err := mxp.Encode(a.c.id, a.key, m)
+	frames, err := mxp.Encode(e.callID, e.key, m)
 	if err != nil {
 		return err
 	}
 	for _, f := range frames {
-		if err := s.Publish(ctx, channel, f); err != nil {
+		if err := e.s.Publish(ctx, channel, f); err != nil {
 			return fmt.Errorf("sending %v: %w", m.Method, err)
 		}
 	}
 	return nil
 }
 
+func (a *actor) envelope() envelope {
+	return envelope{s: a.c.s, callID: a.c.id, key: a.key, self: a.self}
+}
+
 // sendNow sends m during the call, bounded by sendTimeout and Shutdown.
 func (a *actor) sendNow(channel, to string, m *mxp.Message) error {
 	ctx, cancel := context.WithTimeout(a.ctl.ctx, sendTimeout)
 	defer cancel()
-	return a.send(ctx, channel, to, m)
+	return a.envelope().send(ctx, channel, to, m)
 }
 
 // startOutbound builds the offer and asks the server to route the call.
 func (a *actor) startOutbound(req ocra.CreateCallRequest) {
-	outbound, _, _ := a.timeouts()
-	a.after(outbound, func() { a.end(NoAnswer, nil, true) })
+	a.self = a.localInstance()
+	a.timer.arm(a, a.timeouts().OutboundNoAnswer, func() { a.end(NoAnswer, nil, true) })
+	if !a.c.s.Connected() {
+		a.fail(errSignallingDown())
+		return
+	}
 	offer, err := a.offer()
 	if err != nil {
 		a.fail(err)
@@ -91,7 +109,9 @@ func (a *actor) startOutbound(req ocra.CreateCallRequest) {
 	}
 	a.setState(Progressing)
 	for _, cand := range a.localICE {
-		a.sendCandidate(cand)
+		if a.sendCandidate(cand); a.ended {
+			return
+		}
 	}
 	a.localICE = nil
 	early := a.early
@@ -126,9 +146,25 @@ func (a *actor) sendCandidate(cand webrtc.ICECandidateInit) {
 			err = a.sendNow(a.peer.channel, a.peer.instance, m)
 		}
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, session.ErrNoChannel) && !a.answered:
+		a.fail(errSignallingDown()) // the callee's answer cannot reach the call
+	default:
 		a.c.log.Debug("ICE candidate not sent", "err", err)
 	}
+}
+
+// errSignallingDown fails a call placed, or still being set up, while the
+// client is reconnecting.
+func errSignallingDown() error {
+	return &errs.SinchError{Domain: errs.Network, Err: session.ErrNoChannel,
+		Message: "the client is reconnecting to the server, so the callee's answer cannot reach this call: call again after OnClientReconnected"}
+}
+
+// localInstance is this client's instance, as a new call records it.
+func (a *actor) localInstance() peer {
+	return peer{instance: a.c.s.InstanceID(), channel: a.c.s.SignalChannel()}
 }
 
 // candidateJSON is the body of a PeerEvent carrying an ICE candidate. The
@@ -201,7 +237,7 @@ func (a *actor) receive(payload string) {
 // device are.
 func (a *actor) addressedHere(m *mxp.Message) bool {
 	to := m.NVPs[mxp.NVPTo]
-	return to != "" && (to == a.c.s.InstanceID() || (a.c.dir == Inbound && to == a.c.s.UserID()))
+	return to != "" && (to == a.self.instance || (a.c.dir == Inbound && to == a.c.s.UserID()))
 }
 
 // receiveAsCaller handles what the callee devices send.
@@ -212,7 +248,7 @@ func (a *actor) receiveAsCaller(m *mxp.Message) {
 	case mxp.Ack:
 		a.onAck(m)
 	case mxp.PeerEvent:
-		a.onRemoteCandidate(m, fromPeer)
+		a.onPeerEvent(m, fromPeer)
 	case mxp.Join:
 		a.onJoin(from)
 	case mxp.Deny:
@@ -240,9 +276,9 @@ func (a *actor) receiveAsCallee(m *mxp.Message) {
 	}
 	switch m.Method {
 	case mxp.PeerEvent:
-		a.onRemoteCandidate(m, true)
+		a.onPeerEvent(m, true)
 	case mxp.Joined:
-		if m.Body != a.c.s.InstanceID() {
+		if m.Body != a.self.instance {
 			a.end(OtherDeviceAnswered, nil, false)
 		}
 	case mxp.Cancel:
@@ -417,9 +453,8 @@ func (c *Controller) handleInvite(callID, payload string) {
 // startInbound answers the offer at the WebRTC level, acknowledges the
 // call to the caller and lets it ring.
 func (a *actor) startInbound(in *invite) {
-	a.key, a.routed, a.peer = in.key, true, in.caller
-	_, inbound, _ := a.timeouts()
-	a.after(inbound, func() { a.end(NoAnswer, nil, false) })
+	a.key, a.routed, a.peer, a.self = in.key, true, in.caller, a.localInstance()
+	a.timer.arm(a, a.timeouts().InboundNoAnswer, func() { a.end(NoAnswer, nil, false) })
 	answer, err := a.answerOffer(in.offer)
 	if err == nil {
 		var ack *mxp.Message

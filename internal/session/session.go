@@ -5,6 +5,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -40,7 +41,12 @@ type Session interface {
 
 	// REST returns the Ocra client and this instance's credentials.
 	REST() (*ocra.Client, ocra.Credentials)
-	// Publish sends an MXP frame on the realtime channel and waits for the ack.
+	// Connected reports whether the realtime channel is up: false while
+	// the client reconnects.
+	Connected() bool
+	// Publish sends an MXP frame on the realtime channel and waits for the
+	// ack. It fails at once with an error wrapping ErrNoChannel while the
+	// channel is down.
 	Publish(ctx context.Context, channel, message string) error
 
 	// API and PeerConfig are what every PeerConnection of this client is built from.
@@ -66,7 +72,14 @@ type Timeouts struct {
 	InboundNoAnswer  time.Duration // default 60 s
 	// Setup bounds ICE and DTLS after answer before the call fails.
 	Setup time.Duration
+	// MediaInactive is how long an established call may be without a
+	// media connection (ICE restarts included) before it ends Inactive.
+	MediaInactive time.Duration // default 30 s
 }
+
+// ErrNoChannel is what Publish fails with while the realtime channel is
+// down: the client is reconnecting, or not started.
+var ErrNoChannel = errors.New("sinch: realtime channel is not connected")
 
 // Engine is the call engine as its client sees it. Package call implements it.
 type Engine interface {
@@ -74,6 +87,11 @@ type Engine interface {
 	// realtime channels. It is called on the channel's read goroutine, in
 	// order, and must not block.
 	HandleMessage(channel, message string)
+	// ChannelRestored is called once the realtime channel is back after a
+	// loss. instanceChanged is set when the server had lost the instance
+	// and the client registered a new one: messages to the old instance's
+	// channels no longer reach the client. It must not block.
+	ChannelRestored(instanceChanged bool)
 	// Shutdown hangs up every live call (they end with HungUp) and waits
 	// until their goroutines have stopped. Called by Terminate.
 	Shutdown()
