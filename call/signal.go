@@ -15,6 +15,7 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
@@ -136,9 +137,7 @@ func (a *actor) onLocalCandidate(cand webrtc.ICECandidateInit) {
 }
 
 func (a *actor) sendCandidate(cand webrtc.ICECandidateInit) {
-	m, err := sdpMessage(mxp.PeerEvent, candidateJSON{
-		Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex,
-	})
+	m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
 	if err == nil {
 		if a.c.dir == Outbound && !a.answered {
 			err = a.sendNow(a.virtual, a.c.remote, m)
@@ -165,47 +164,6 @@ func errSignallingDown() error {
 // localInstance is this client's instance, as a new call records it.
 func (a *actor) localInstance() peer {
 	return peer{instance: a.c.s.InstanceID(), channel: a.c.s.SignalChannel()}
-}
-
-// candidateJSON is the body of a PeerEvent carrying an ICE candidate. The
-// aliases cand and sdpMLI are accepted on input.
-type candidateJSON struct {
-	Candidate     string  `json:"candidate"`
-	SDPMid        *string `json:"sdpMid,omitempty"`
-	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
-}
-
-func parseCandidate(body string) (webrtc.ICECandidateInit, error) {
-	var c struct {
-		candidateJSON
-		Cand   string  `json:"cand"`
-		SDPMLI *uint16 `json:"sdpMLI"`
-	}
-	if err := json.Unmarshal([]byte(body), &c); err != nil {
-		return webrtc.ICECandidateInit{}, fmt.Errorf("malformed ICE candidate: %w", err)
-	}
-	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
-	if init.Candidate == "" {
-		init.Candidate = c.Cand
-	}
-	if init.SDPMLineIndex == nil {
-		init.SDPMLineIndex = c.SDPMLI
-	}
-	if init.Candidate == "" {
-		return init, errors.New("PeerEvent carries no ICE candidate")
-	}
-	return init, nil
-}
-
-func parseDescription(s string, want webrtc.SDPType) (webrtc.SessionDescription, error) {
-	var d webrtc.SessionDescription
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return d, fmt.Errorf("malformed session description: %w", err)
-	}
-	if d.Type != want || d.SDP == "" {
-		return d, fmt.Errorf("session description is not an %v", want)
-	}
-	return d, nil
 }
 
 // receive handles a message payload of this call from the signal channel.
@@ -308,7 +266,7 @@ func (a *actor) device(m *mxp.Message) *device {
 
 // onAck: a callee device got the call and sent its answer.
 func (a *actor) onAck(m *mxp.Message) {
-	answer, err := parseDescription(m.Body, webrtc.SDPTypeAnswer)
+	answer, err := rtc.ParseDescription(m.Body, webrtc.SDPTypeAnswer)
 	d := a.device(m)
 	if err != nil || d == nil || d.answer != nil {
 		a.c.log.Debug("dropping an Ack", "from", m.FromInstance, "err", err)
@@ -326,7 +284,7 @@ func (a *actor) onAck(m *mxp.Message) {
 // onRemoteCandidate adds a candidate of the peer, or keeps one of a
 // callee device that has not answered.
 func (a *actor) onRemoteCandidate(m *mxp.Message, fromPeer bool) {
-	cand, err := parseCandidate(m.Body)
+	cand, err := rtc.ParseCandidate(m.Body)
 	if err != nil {
 		a.c.log.Debug("dropping a PeerEvent", "err", err)
 		return
@@ -417,7 +375,7 @@ func parseInvite(key []byte, callID, payload string) (*invite, error) {
 	if in.key, err = base64.StdEncoding.DecodeString(m.NVPs[mxp.NVPKey]); err != nil || !validKeySize(len(in.key)) {
 		return nil, errors.New("Invite carries no usable session key")
 	}
-	if in.offer, err = parseDescription(m.NVPs[mxp.NVPSDP], webrtc.SDPTypeOffer); err != nil {
+	if in.offer, err = rtc.ParseDescription(m.NVPs[mxp.NVPSDP], webrtc.SDPTypeOffer); err != nil {
 		return nil, err
 	}
 	if ph := m.NVPs[mxp.NVPHeaders]; ph != "" {

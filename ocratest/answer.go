@@ -6,6 +6,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
 var (
@@ -67,7 +68,7 @@ func (e *endpoint) onCallerMessage(m *mxp.Message) {
 	}
 	switch m.Method {
 	case mxp.PeerEvent:
-		if c, err := parseCandidate(m.Body); err == nil && e.pc != nil {
+		if c, err := rtc.ParseCandidate(m.Body); err == nil && e.pc != nil {
 			e.addCandidate(c)
 		}
 	case mxp.Cancel:

@@ -2,7 +2,6 @@ package ocratest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
 // CallFromPhone makes the phone number from (E.164) call the app user
@@ -108,11 +108,11 @@ func (e *endpoint) onDeviceMessage(m *mxp.Message) {
 	fromPeer := !e.answered.IsZero() && m.FromInstance == e.peer.instance
 	switch m.Method {
 	case mxp.Ack:
-		if answer, err := parseDescription(m.Body, webrtc.SDPTypeAnswer); err == nil && e.answered.IsZero() {
+		if answer, err := rtc.ParseDescription(m.Body, webrtc.SDPTypeAnswer); err == nil && e.answered.IsZero() {
 			d.answer = &answer
 		}
 	case mxp.PeerEvent:
-		c, err := parseCandidate(m.Body)
+		c, err := rtc.ParseCandidate(m.Body)
 		switch {
 		case err != nil:
 		case fromPeer:
@@ -178,40 +178,4 @@ func (e *endpoint) cancelDevices(except string) {
 			e.send(d.peer, &mxp.Message{Method: mxp.Cancel})
 		}
 	}
-}
-
-// parseDescription decodes a session description JSON of type want.
-func parseDescription(s string, want webrtc.SDPType) (webrtc.SessionDescription, error) {
-	var d webrtc.SessionDescription
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return d, err
-	}
-	if d.Type != want || d.SDP == "" {
-		return d, fmt.Errorf("session description is not an %v", want)
-	}
-	return d, nil
-}
-
-// parseCandidate decodes a PeerEvent's ICE candidate, accepting the cand
-// and sdpMLI aliases of protocol.md section 5.
-func parseCandidate(body string) (webrtc.ICECandidateInit, error) {
-	var c struct {
-		webrtc.ICECandidateInit
-		Cand   string  `json:"cand"`
-		SDPMLI *uint16 `json:"sdpMLI"`
-	}
-	if err := json.Unmarshal([]byte(body), &c); err != nil {
-		return c.ICECandidateInit, err
-	}
-	init := c.ICECandidateInit
-	if init.Candidate == "" {
-		init.Candidate = c.Cand
-	}
-	if init.SDPMLineIndex == nil {
-		init.SDPMLineIndex = c.SDPMLI
-	}
-	if init.Candidate == "" {
-		return init, errors.New("PeerEvent carries no ICE candidate")
-	}
-	return init, nil
 }
