@@ -44,10 +44,11 @@
 // rtc.VideoSender and rtc.VideoReceiver move VP8 between the
 // VideoController's source and sink (PauseVideo and ResumeVideo gate the
 // sender on keyframes; the receiver asks for keyframes with PLI). Stats
-// merge pion's GetStats (what its stats interceptor counted of received
-// packets), the far end's RTCP receiver reports (RTT) and the pipelines'
-// own counters and audio levels; a goroutine samples them every 500 ms
-// into quality warnings, each Trigger followed by its Recover.
+// merge the receivers' RFC 3550 counters, loss and jitter (pion's GetStats
+// is not used: it races the remote tracks' codec updates), the far end's
+// RTCP receiver reports (RTT), the ICE agent's selected pair (ICE RTT) and
+// the pipelines' own counters and audio levels; a goroutine samples them
+// every 500 ms into quality warnings, each Trigger followed by its Recover.
 //
 // Every message after the Invite carries nvps.to: the peer's instance id,
 // or, on c.<callId>, the callee's user id, as it goes to every device of

@@ -270,6 +270,7 @@ func (a *actor) play(rt remoteTrack) {
 	if t.Kind() == webrtc.RTPCodecTypeVideo {
 		sink := c.s.VideoSink(c.id)
 		r := rtc.NewVideoReceiver(t, func(f video.Frame) { c.showFrame(f, sink) }, a.pc.WriteRTCP)
+		a.stats.setVideo(r)
 		runPipeline(m, c, "video receiver", r.Run)
 		return
 	}

@@ -17,12 +17,13 @@ type Stats struct {
 	Audio StreamStats
 	Video StreamStats // zero on an audio-only call
 	// ICERoundTripTime is the latest round trip time of STUN checks on the
-	// connection, 0 when unknown.
+	// connection's selected candidate pair, 0 when unknown.
 	ICERoundTripTime time.Duration
 }
 
 // StreamStats are the statistics of one kind of media, both directions.
-// Byte counts are of RTP payloads.
+// Byte counts are of RTP payloads. The received packets' statistics are
+// counted by the SDK as RFC 3550 describes, as each packet is read.
 type StreamStats struct {
 	// PacketsSent and BytesSent count the audio and DTMF packets sent; they
 	// are zero for video.
@@ -31,7 +32,8 @@ type StreamStats struct {
 	// PacketsLost is how many received packets went missing (RFC 3550: it
 	// may be negative when packets arrive twice).
 	PacketsLost int64
-	// Jitter is the interarrival jitter of received packets.
+	// Jitter is the interarrival jitter of received packets (RFC 3550
+	// appendix A.8).
 	Jitter time.Duration
 	// RemoteRoundTripTime is the round trip time that the far end's RTCP
 	// receiver reports on the sent media give, 0 until the first one.
@@ -52,25 +54,33 @@ type remoteReport struct {
 	fractionLost float64
 }
 
-// statsSource gathers a call's statistics: pion's GetStats (what its stats
-// interceptor counted of received packets: counters, loss, jitter; the ICE
-// round trip time), the far end's RTCP receiver reports (RTT, loss of what
-// is sent) and the SDK's audio pipeline (packets sent, audio levels). It is safe for
-// concurrent use.
+// statsSource gathers a call's statistics: the SDK's receivers (counters,
+// loss and jitter of received packets, inbound audio level), its audio
+// sender (packets sent, outbound audio level), the far end's RTCP receiver
+// reports (RTT, loss of what is sent) and the ICE agent's selected
+// candidate pair (ICE round trip time). It is safe for concurrent use.
+//
+// It does not use pion's PeerConnection.GetStats: in pion v4.2.26 that
+// reads each remote track's codec unlocked while the track updates it on
+// every payload type change, such as each DTMF key, which is a data race.
 type statsSource struct {
-	pc *webrtc.PeerConnection
+	ice *webrtc.ICETransport
 
-	pcMu  sync.Mutex // held while pc's stats are read
-	final *Stats     // set under pcMu when the media closed: the last snapshot
+	iceMu sync.Mutex // held while ice is read
+	final *Stats     // set under iceMu when the media closed: the last snapshot
 
 	mu       sync.Mutex
 	sender   *rtc.AudioSender
 	receiver *rtc.AudioReceiver
+	video    *rtc.VideoReceiver
 	remote   map[webrtc.RTPCodecType]remoteReport
 }
 
 func newStatsSource(pc *webrtc.PeerConnection) *statsSource {
-	return &statsSource{pc: pc, remote: make(map[webrtc.RTPCodecType]remoteReport)}
+	return &statsSource{
+		ice:    pc.SCTP().Transport().ICETransport(),
+		remote: make(map[webrtc.RTPCodecType]remoteReport),
+	}
 }
 
 // setAudio records the call's audio sender or receiver (nil keeps the
@@ -84,6 +94,13 @@ func (s *statsSource) setAudio(sender *rtc.AudioSender, receiver *rtc.AudioRecei
 	if receiver != nil {
 		s.receiver = receiver
 	}
+}
+
+// setVideo records the call's video receiver.
+func (s *statsSource) setVideo(receiver *rtc.VideoReceiver) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.video = receiver
 }
 
 // onRTCP takes the RTCP that arrives for a sent stream of kind at now.
@@ -135,27 +152,16 @@ func ntpMiddle(t time.Time) uint32 {
 
 // collect takes a snapshot; after close, it returns the last one.
 func (s *statsSource) collect() Stats {
-	// pion's GetStats must not run while the peer connection closes:
-	// collecting holds pcMu, and close marks the source closed under it.
-	s.pcMu.Lock()
-	defer s.pcMu.Unlock()
+	// The ICE agent is not asked while the peer connection closes:
+	// collecting holds iceMu, and close marks the source closed under it.
+	s.iceMu.Lock()
+	defer s.iceMu.Unlock()
 	if s.final != nil {
 		return *s.final
 	}
 	st := Stats{Time: time.Now()}
-	for _, v := range s.pc.GetStats() {
-		switch v := v.(type) {
-		case webrtc.InboundRTPStreamStats:
-			ss := stream(&st, v.Kind)
-			ss.PacketsReceived += uint64(v.PacketsReceived)
-			ss.BytesReceived += v.BytesReceived
-			ss.PacketsLost += int64(v.PacketsLost)
-			ss.Jitter = max(ss.Jitter, seconds(v.Jitter))
-		case webrtc.ICECandidatePairStats:
-			if v.Nominated && v.CurrentRoundTripTime > 0 {
-				st.ICERoundTripTime = seconds(v.CurrentRoundTripTime)
-			}
-		}
+	if pair, ok := s.ice.GetSelectedCandidatePairStats(); ok {
+		st.ICERoundTripTime = seconds(pair.CurrentRoundTripTime)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -168,12 +174,22 @@ func (s *statsSource) collect() Stats {
 	}
 	if s.receiver != nil {
 		st.Audio.InboundAudioLevel = s.receiver.Level()
+		st.Audio.setReceived(s.receiver.Stats())
+	}
+	if s.video != nil {
+		st.Video.setReceived(s.video.Stats())
 	}
 	return st
 }
 
+// setReceived fills in the statistics of received packets.
+func (ss *StreamStats) setReceived(r rtc.ReceiveStats) {
+	ss.PacketsReceived, ss.BytesReceived = r.PacketsReceived, r.BytesReceived
+	ss.PacketsLost, ss.Jitter = r.PacketsLost, r.Jitter
+}
+
 // close keeps the last snapshot (zero Stats when the media never ran) for
-// the ended call and lets go of the peer connection and the pipelines, so
+// the ended call and lets go of the ICE transport and the pipelines, so
 // that an ended Call a user keeps holds no media memory. Call it before
 // closing the peer connection.
 func (s *statsSource) close(ran bool) {
@@ -181,19 +197,12 @@ func (s *statsSource) close(ran bool) {
 	if ran {
 		st = s.collect()
 	}
-	s.pcMu.Lock()
-	s.final, s.pc = &st, nil
-	s.pcMu.Unlock()
+	s.iceMu.Lock()
+	s.final, s.ice = &st, nil
+	s.iceMu.Unlock()
 	s.mu.Lock()
-	s.sender, s.receiver = nil, nil
+	s.sender, s.receiver, s.video = nil, nil, nil
 	s.mu.Unlock()
-}
-
-func stream(st *Stats, kind string) *StreamStats {
-	if kind == "video" {
-		return &st.Video
-	}
-	return &st.Audio
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -125,7 +125,8 @@ func (c Config) settingEngine() webrtc.SettingEngine {
 	var s webrtc.SettingEngine
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// The owner of a peer connection closes it (a call, when it ends): pion
-	// closing it by itself on a DTLS close_notify would race GetStats.
+	// closing it by itself on a DTLS close_notify would race the call's own
+	// teardown (its pipelines and the pion Close workaround in package call).
 	s.DisableCloseByDTLS(true)
 	if c.Loopback {
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})

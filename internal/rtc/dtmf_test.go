@@ -255,4 +255,7 @@ func TestDTMFOverLoopbackCall(t *testing.T) {
 		}
 	}
 	assert.Equal(t, sent, string(got))
+	st := receiver.Stats()
+	assert.Greater(t, st.PacketsReceived, uint64(len(sent)), "audio and events counted")
+	assert.Zero(t, st.PacketsLost, "events and audio share one sequence")
 }

@@ -26,6 +26,7 @@ type AudioReceiver struct {
 	onFrame func(frame []int16)
 	life    lifecycle
 	level   atomic.Uint64 // math.Float64bits of the last frame's level
+	stats   *receiveStats
 
 	dtmfType uint8
 	onDTMF   func(key byte) // nil: telephone-events are skipped
@@ -35,7 +36,10 @@ type AudioReceiver struct {
 // goroutine running Run with the samples of one packet (usually 160); the
 // slice is reused after it returns.
 func NewAudioReceiver(track *webrtc.TrackRemote, onFrame func(frame []int16)) *AudioReceiver {
-	return &AudioReceiver{track: track, onFrame: onFrame, life: newLifecycle()}
+	return &AudioReceiver{
+		track: track, onFrame: onFrame, life: newLifecycle(),
+		stats: newReceiveStats(PCMUCodec().ClockRate),
+	}
 }
 
 // OnDTMF makes Run detect the DTMF keys of telephone-event packets of
@@ -49,6 +53,13 @@ func (r *AudioReceiver) OnDTMF(payloadType uint8, f func(key byte)) {
 // (silence) to 1 (full scale): its RMS over full scale.
 func (r *AudioReceiver) Level() float64 {
 	return math.Float64frombits(r.level.Load())
+}
+
+// Stats returns the statistics of the packets received so far, audio and
+// telephone-events alike. It is safe to call at any time, concurrently
+// with Run.
+func (r *AudioReceiver) Stats() ReceiveStats {
+	return r.stats.snapshot()
 }
 
 // Run reads the track until it ends, ctx is done or Close is called, and
@@ -67,17 +78,23 @@ func (r *AudioReceiver) Run(ctx context.Context) error {
 	dtmf := NewDTMFDetector()
 	for {
 		n, _, err := r.track.Read(buf)
+		arrival := time.Now()
 		switch {
 		case r.life.stopped() || ctx.Err() != nil ||
 			errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe):
 			return nil
 		case err != nil && n == 0:
 			return fmt.Errorf("rtc: reading audio: %w", err)
-		case err != nil:
+		}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		r.stats.add(&pkt.Header, len(pkt.Payload), arrival)
+		if err != nil {
 			continue // a payload type the media engine does not know
 		}
 		var ok bool
-		if pcm, ok = decodeAudioPacket(pcm[:0], &pkt, buf[:n]); ok {
+		if pcm, ok = decodeAudioPacket(pcm[:0], &pkt); ok {
 			r.level.Store(math.Float64bits(frameLevel(pcm)))
 			r.onFrame(pcm)
 		} else if r.onDTMF != nil && pkt.PayloadType == r.dtmfType {
@@ -88,14 +105,9 @@ func (r *AudioReceiver) Run(ctx context.Context) error {
 	}
 }
 
-// decodeAudioPacket parses the RTP packet raw into pkt and appends its PCMU
-// audio to dst. It reports false for malformed packets (leaving pkt zero),
-// other payload types and empty payloads.
-func decodeAudioPacket(dst []int16, pkt *rtp.Packet, raw []byte) ([]int16, bool) {
-	if pkt.Unmarshal(raw) != nil {
-		*pkt = rtp.Packet{} // nothing of a malformed packet is used
-		return dst, false
-	}
+// decodeAudioPacket appends the PCMU audio of pkt to dst. It reports false
+// for other payload types and empty payloads.
+func decodeAudioPacket(dst []int16, pkt *rtp.Packet) ([]int16, bool) {
 	if pkt.PayloadType != PayloadTypePCMU || len(pkt.Payload) == 0 {
 		return dst, false
 	}

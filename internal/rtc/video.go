@@ -184,6 +184,7 @@ type VideoReceiver struct {
 	onFrame   func(f video.Frame)
 	writeRTCP func([]rtcp.Packet) error
 	life      lifecycle
+	stats     *receiveStats
 }
 
 // NewVideoReceiver returns a receiver of track. onFrame is called on the
@@ -191,7 +192,16 @@ type VideoReceiver struct {
 // writeRTCP sends RTCP to the track's sender, usually the peer connection's
 // WriteRTCP; keyframe requests are best effort, so its errors are ignored.
 func NewVideoReceiver(track *webrtc.TrackRemote, onFrame func(f video.Frame), writeRTCP func([]rtcp.Packet) error) *VideoReceiver {
-	return &VideoReceiver{track: track, onFrame: onFrame, writeRTCP: writeRTCP, life: newLifecycle()}
+	return &VideoReceiver{
+		track: track, onFrame: onFrame, writeRTCP: writeRTCP, life: newLifecycle(),
+		stats: newReceiveStats(VP8Codec().ClockRate),
+	}
+}
+
+// Stats returns the statistics of the packets received so far. It is safe
+// to call at any time, concurrently with Run.
+func (r *VideoReceiver) Stats() ReceiveStats {
+	return r.stats.snapshot()
 }
 
 // Run reads the track until it ends, ctx is done or Close is called, and
@@ -211,18 +221,21 @@ func (r *VideoReceiver) Run(ctx context.Context) error {
 	for {
 		buf := make([]byte, maxPacketSize) // the builder keeps the packet
 		n, _, err := r.track.Read(buf)
+		arrival := time.Now()
 		switch {
 		case r.life.stopped() || ctx.Err() != nil ||
 			errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe):
 			return nil
 		case err != nil && n == 0:
 			return fmt.Errorf("rtc: reading video: %w", err)
-		case err != nil:
-			continue // a payload type the media engine does not know
 		}
 		pkt := &rtp.Packet{}
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
+		}
+		r.stats.add(&pkt.Header, len(pkt.Payload), arrival)
+		if err != nil {
+			continue // a payload type the media engine does not know
 		}
 		builder.Push(pkt)
 		for s := builder.Pop(); s != nil; s = builder.Pop() {
