@@ -248,3 +248,17 @@ func TestLinkSilenceWarns(t *testing.T) {
 	bobW.await(t, recovered(call.ZeroOutboundAudioLevel, call.Audio))
 	aliceW.await(t, recovered(call.ZeroInboundAudioLevel, call.Audio))
 }
+
+// A far end whose level never changes (a steady tone, as from a stuck
+// source) raises the Constant warnings on both ends of the link, and real
+// speech clears them.
+func TestLinkConstantLevelWarns(t *testing.T) {
+	call.SetLevelWindow(t, 6)
+	_, _, bob, aliceW, bobW := linkedCall(t)
+	bob.SetAudioSource(audio.Tone(440, 0.5))
+	bobW.await(t, trigger(call.ConstantOutboundAudioLevel, call.Audio))
+	aliceW.await(t, trigger(call.ConstantInboundAudioLevel, call.Audio))
+	bob.SetAudioSource(newSpeech())
+	bobW.await(t, recovered(call.ConstantOutboundAudioLevel, call.Audio))
+	aliceW.await(t, recovered(call.ConstantInboundAudioLevel, call.Audio))
+}
