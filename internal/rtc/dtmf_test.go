@@ -224,7 +224,7 @@ func FuzzDTMFDetector(f *testing.F) {
 
 func TestDTMFOverLoopbackCall(t *testing.T) {
 	track := NewPCMUTrack("audio", "sinch")
-	_, _, remote := newLoopbackPair(t, track)
+	_, _, _, remote := newLoopbackPair(t, track)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	sender := NewAudioSender(track, func(frame []int16) { clear(frame) })

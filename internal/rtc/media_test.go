@@ -15,8 +15,9 @@ import (
 )
 
 // newLoopbackPair returns two connected peer connections: the offerer sends
-// track, the answerer receives audio and reports its remote track.
-func newLoopbackPair(t *testing.T, track webrtc.TrackLocal) (offerer, answerer *webrtc.PeerConnection, remote <-chan *webrtc.TrackRemote) {
+// track through sender, the answerer receives that kind of media and
+// reports its remote track.
+func newLoopbackPair(t *testing.T, track webrtc.TrackLocal) (offerer, answerer *webrtc.PeerConnection, sender *webrtc.RTPSender, remote <-chan *webrtc.TrackRemote) {
 	t.Helper()
 	cfg := Config{Loopback: true}
 	api, err := NewAPI(cfg)
@@ -28,9 +29,9 @@ func newLoopbackPair(t *testing.T, track webrtc.TrackLocal) (offerer, answerer *
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, answerer.Close()) })
 
-	_, err = offerer.AddTrack(track)
+	sender, err = offerer.AddTrack(track)
 	require.NoError(t, err)
-	_, err = answerer.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio,
+	_, err = answerer.AddTransceiverFromKind(track.Kind(),
 		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 	require.NoError(t, err)
 	tracks := make(chan *webrtc.TrackRemote, 1)
@@ -44,7 +45,7 @@ func newLoopbackPair(t *testing.T, track webrtc.TrackLocal) (offerer, answerer *
 	require.NoError(t, err)
 	setLocalAndGather(t, answerer, answer)
 	require.NoError(t, offerer.SetRemoteDescription(*answerer.LocalDescription()))
-	return offerer, answerer, tracks
+	return offerer, answerer, sender, tracks
 }
 
 func setLocalAndGather(t *testing.T, pc *webrtc.PeerConnection, desc webrtc.SessionDescription) {
@@ -75,7 +76,7 @@ func candidateAddresses(t *testing.T, sdp string) []string {
 
 func TestLoopbackCallCarriesToneOverPCMU(t *testing.T) {
 	track := NewPCMUTrack("audio", "sinch")
-	offerer, answerer, remote := newLoopbackPair(t, track)
+	offerer, answerer, _, remote := newLoopbackPair(t, track)
 
 	for _, pc := range []*webrtc.PeerConnection{offerer, answerer} {
 		sdp := pc.LocalDescription().SDP
@@ -134,7 +135,7 @@ func TestLoopbackCallCarriesToneOverPCMU(t *testing.T) {
 
 func TestReceiverCloseUnblocksRead(t *testing.T) {
 	track := NewPCMUTrack("audio", "sinch")
-	_, _, remote := newLoopbackPair(t, track)
+	_, _, _, remote := newLoopbackPair(t, track)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -25,40 +25,6 @@ const (
 	clipHeight = 240
 )
 
-// newVideoPair returns two connected peer connections: the offerer sends
-// track through the returned RTP sender, the answerer receives video and
-// reports its remote track.
-func newVideoPair(t *testing.T, track webrtc.TrackLocal) (offerer, answerer *webrtc.PeerConnection, sender *webrtc.RTPSender, remote <-chan *webrtc.TrackRemote) {
-	t.Helper()
-	cfg := Config{Loopback: true}
-	api, err := NewAPI(cfg)
-	require.NoError(t, err)
-	offerer, err = api.NewPeerConnection(cfg.PeerConnectionConfig())
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, offerer.Close()) })
-	answerer, err = api.NewPeerConnection(cfg.PeerConnectionConfig())
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, answerer.Close()) })
-
-	sender, err = offerer.AddTrack(track)
-	require.NoError(t, err)
-	_, err = answerer.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo,
-		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
-	require.NoError(t, err)
-	tracks := make(chan *webrtc.TrackRemote, 1)
-	answerer.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { tracks <- tr })
-
-	offer, err := offerer.CreateOffer(nil)
-	require.NoError(t, err)
-	setLocalAndGather(t, offerer, offer)
-	require.NoError(t, answerer.SetRemoteDescription(*offerer.LocalDescription()))
-	answer, err := answerer.CreateAnswer(nil)
-	require.NoError(t, err)
-	setLocalAndGather(t, answerer, answer)
-	require.NoError(t, offerer.SetRemoteDescription(*answerer.LocalDescription()))
-	return offerer, answerer, sender, tracks
-}
-
 // watchPLI reads the sender's RTCP until it fails and closes the returned
 // channel at the first Picture Loss Indication for ssrc. done is closed when
 // it stops reading.
@@ -165,7 +131,7 @@ func TestLoopbackCallCarriesVP8Clip(t *testing.T) {
 	clip := clipFrames(t)
 	track, err := NewVP8Track("video", "sinch")
 	require.NoError(t, err)
-	offerer, answerer, rtpSender, remote := newVideoPair(t, track)
+	offerer, answerer, rtpSender, remote := newLoopbackPair(t, track)
 	assert.Contains(t, offerer.LocalDescription().SDP, "a=rtpmap:96 VP8/90000")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -252,7 +218,7 @@ func TestLoopbackCallCarriesVP8Clip(t *testing.T) {
 func TestVideoReceiverStopsWhenTrackEnds(t *testing.T) {
 	track, err := NewVP8Track("video", "sinch")
 	require.NoError(t, err)
-	_, answerer, _, remote := newVideoPair(t, track)
+	_, answerer, _, remote := newLoopbackPair(t, track)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
