@@ -143,6 +143,13 @@ func rawSetup(b *testing.B, api *webrtc.API) {
 		})
 		pcs[i] = pc
 	}
+	connectInMemory(b, pcs, connected)
+}
+
+// connectInMemory exchanges complete (non-trickle) SDP between two raw
+// peer connections in memory, as raw pion's side of the benchmarks does,
+// and waits until both report connected on connected.
+func connectInMemory(b testing.TB, pcs [2]*webrtc.PeerConnection, connected <-chan struct{}) {
 	offer, err := pcs[0].CreateOffer(nil)
 	require.NoError(b, err)
 	gathered := webrtc.GatheringCompletePromise(pcs[0])

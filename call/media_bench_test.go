@@ -116,19 +116,5 @@ func rawMediaPair(ctx context.Context, b *testing.B, api *webrtc.API, wg *sync.W
 		})
 		pcs[i] = pc
 	}
-	offer, err := pcs[0].CreateOffer(nil)
-	require.NoError(b, err)
-	gathered := webrtc.GatheringCompletePromise(pcs[0])
-	require.NoError(b, pcs[0].SetLocalDescription(offer))
-	<-gathered
-	require.NoError(b, pcs[1].SetRemoteDescription(*pcs[0].LocalDescription()))
-	answer, err := pcs[1].CreateAnswer(nil)
-	require.NoError(b, err)
-	gathered = webrtc.GatheringCompletePromise(pcs[1])
-	require.NoError(b, pcs[1].SetLocalDescription(answer))
-	<-gathered
-	require.NoError(b, pcs[0].SetRemoteDescription(*pcs[1].LocalDescription()))
-	for range pcs {
-		wait(b, connected, "connected")
-	}
+	connectInMemory(b, pcs, connected)
 }
