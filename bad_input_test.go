@@ -82,7 +82,9 @@ func TestBadInput(t *testing.T) {
 		}, context.Canceled, nil},
 
 		// call.Controller.
-		{"CallUser empty", func() error { _, err := calls.CallUser("", nil); return err }, invalid, []string{"user"}},
+		{"CallUser empty", func() error { _, err := calls.CallUser("", nil); return err }, invalid, []string{"user id to call is empty"}},
+		{"CallUser with a space", func() error { _, err := calls.CallUser("a b", nil); return err }, invalid, []string{"user id to call", "character outside"}},
+		{"CallUserVideo too long", func() error { _, err := calls.CallUserVideo(strings.Repeat("u", 256), nil); return err }, invalid, []string{"256 bytes long"}},
 		{"CallUser headers too big", func() error { _, err := calls.CallUser("bob", bigHeaders); return err }, invalid, []string{"headers", "1024"}},
 		{"CallUser bad UTF-8 header", func() error { _, err := calls.CallUser("bob", map[string]string{"\xff": "v"}); return err }, invalid, []string{"UTF-8"}},
 		{"CallUserVideo empty", func() error { _, err := calls.CallUserVideo("", nil); return err }, invalid, []string{"user"}},

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/sinch-rtc-go/sinch/internal/errs"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
 )
 
 // DefaultEnvironmentHost is the Ocra host used when EnvironmentHost is not set.
@@ -226,9 +227,8 @@ func DefaultReconnectDelay(attempt int) time.Duration {
 }
 
 var (
-	uuidPattern   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	userIDPattern = regexp.MustCompile(`^[A-Za-z0-9_=-]+$`)
-	e164Pattern   = regexp.MustCompile(`^\+[1-9][0-9]{0,14}$`)
+	uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	e164Pattern = regexp.MustCompile(`^\+[1-9][0-9]{0,14}$`)
 )
 
 // Build checks every setting and returns a client, or an error wrapping
@@ -239,12 +239,8 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 		return nil, errs.Invalid("ApplicationKey is empty: copy the key from the Sinch dashboard")
 	case !uuidPattern.MatchString(b.applicationKey):
 		return nil, errs.Invalid("ApplicationKey %q is not a UUID", b.applicationKey)
-	case b.userID == "":
-		return nil, errs.Invalid("UserID is empty")
-	case len(b.userID) > 255:
-		return nil, errs.Invalid("UserID is %d bytes long, more than 255", len(b.userID))
-	case !userIDPattern.MatchString(b.userID):
-		return nil, errs.Invalid("UserID %q has a character outside A-Z a-z 0-9 - _ =", b.userID)
+	case ocra.CheckUserID(b.userID) != nil:
+		return nil, errs.Invalid("UserID %v", ocra.CheckUserID(b.userID))
 	case b.callerIdentifier != "" && !e164Pattern.MatchString(b.callerIdentifier):
 		return nil, errs.Invalid("CallerIdentifier %q is not an E.164 number (+ and up to 15 digits)", b.callerIdentifier)
 	}

@@ -79,8 +79,8 @@ func (c *Controller) CallUserVideo(userID string, headers map[string]string) (*C
 
 func (c *Controller) callUser(userID string, headers map[string]string, video bool) (*Call, error) {
 	return c.place(ocra.Destination{Domain: domainApp, Type: ocra.DestUserID, Identity: userID}, headers, video, func() error {
-		if userID == "" {
-			return errs.Invalid("user id to call is empty")
+		if err := ocra.CheckUserID(userID); err != nil {
+			return errs.Invalid("user id to call %v", err)
 		}
 		return nil
 	})
