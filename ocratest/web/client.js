@@ -12,8 +12,9 @@ const CONTENT_TYPE_JSON = 'application/json; charset=UTF-8';
 const MXP_VERSION = 10;
 const MXP_MAX_PART = 1400;
 const MXP = {INVITE: 1, ACK: 2, JOIN: 3, JOINED: 4, LEAVE: 5, DENY: 6, CANCEL: 7, ERROR: 9, PEER_EVENT: 10};
-// Messages of a call that arrive before its Invite (a caller's ICE
-// candidates can overtake it) wait, up to this many per call.
+// Messages of a call that arrive before its session key is known wait, up
+// to this many per call: a caller's ICE candidates can overtake its Invite,
+// and a callee's Ack can overtake the answer to POST /calls.
 const MAX_EARLY = 64;
 
 const utf8 = new TextEncoder();
@@ -521,9 +522,14 @@ class Call {
       video: this.video,
       publicCallHeaders: {},
     });
-    this.key = fromBase64(resp.mxpEncryptionKey);
-    this.virtual = resp.mxpSignalChannel;
-    this.setState('progressing');
+    // The key is taken between two messages: those that came before it
+    // were kept, and are handled first, in order.
+    await this.client.enqueue(async () => {
+      this.key = fromBase64(resp.mxpEncryptionKey);
+      this.virtual = resp.mxpSignalChannel;
+      this.setState('progressing');
+      await this.client.replayEarly(this);
+    });
     for (const c of this.localCandidates.splice(0)) {
       this.onLocalCandidate(c);
     }
@@ -554,23 +560,26 @@ class Call {
     this.onAnswered();
   }
 
+  // hangup ends the call, then tells the peer: the peer's reply (a caller
+  // that is denied cancels the call on every device) must find it ended.
   async hangup() {
     if (this.status.state === 'ended') {
       return;
     }
-    if (this.answered) {
-      await this.sendToPeer(MXP.LEAVE);
-    } else if (this.status.direction === 'inbound') {
-      await this.sendToPeer(MXP.DENY);
-    } else if (this.key) {
-      await this.send(this.virtual, this.remoteUser, MXP.CANCEL);
-    }
     // As in the Go SDK: a caller that hangs up before the answer cancels,
     // a callee declines.
+    const inbound = this.status.direction === 'inbound';
     if (this.answered) {
       this.end('HungUp');
+      await this.sendToPeer(MXP.LEAVE);
+    } else if (inbound) {
+      this.end('Denied');
+      await this.sendToPeer(MXP.DENY);
     } else {
-      this.end(this.status.direction === 'inbound' ? 'Denied' : 'Canceled');
+      this.end('Canceled');
+      if (this.key) {
+        await this.send(this.virtual, this.remoteUser, MXP.CANCEL);
+      }
     }
   }
 
@@ -677,7 +686,8 @@ class Call {
 class Client {
   constructor() {
     this.calls = new Map(); // by call id
-    this.early = new Map(); // call id -> payloads received before its Invite
+    this.early = new Map(); // call id -> payloads received before its session key
+    this.inbox = Promise.resolve(); // the realtime messages, handled in turn
     this.reassembler = new Reassembler();
     this.status = {registered: false, instanceId: null, calls: {}, errors: []};
   }
@@ -696,17 +706,34 @@ class Client {
     this.instanceKey = fromBase64(created.config.rtcProfile.key);
     const servers = await this.rest.signed('GET', '/instances/' + encodeURIComponent(this.instanceId) + '/ice-servers');
     this.iceServers = servers.map((s) => ({urls: s.urls, username: s.username, credential: s.password}));
-    // Messages are handled one at a time, in order: handling one may wait
-    // for WebRTC, and the next must see its outcome.
-    let inbox = Promise.resolve();
     this.realtime = new Realtime(await this.rest.realtimeURL(), (channel, frame) => {
-      inbox = inbox.then(() => this.onFrame(channel, frame)).catch((e) => this.error(e));
+      this.enqueue(() => this.onFrame(channel, frame)).catch((e) => this.error(e));
     });
     await this.realtime.open();
     await this.realtime.subscribe(created.config.rtcProfile.broadcastChannel, created.config.rtcProfile.signalChannel);
     this.status.registered = true;
     this.status.instanceId = this.instanceId;
     this.render();
+  }
+
+  // enqueue runs task once the messages received so far are handled, and
+  // before the next ones. Messages are handled one at a time, in order:
+  // handling one may wait for WebRTC, and the next must see its outcome.
+  // The promise returned settles as task does.
+  enqueue(task) {
+    const done = this.inbox.then(task);
+    this.inbox = done.catch(() => {}); // the caller of enqueue sees the error
+    return done;
+  }
+
+  // replayEarly hands call, which now has its session key, the messages
+  // kept for it.
+  async replayEarly(call) {
+    const early = this.early.get(call.id) || [];
+    this.early.delete(call.id);
+    for (const payload of early) {
+      await call.receive(await mxp.open(call.key, payload));
+    }
   }
 
   addCall(call) {
@@ -778,10 +805,7 @@ class Client {
       call.end('Failure');
       throw e;
     }
-    for (const payload of this.early.get(callId) || []) {
-      await call.receive(await mxp.open(call.key, payload));
-    }
-    this.early.delete(callId);
+    await this.replayEarly(call);
     if (this.autoAnswer && call.status.state === 'ringing') {
       await call.answer();
     }
