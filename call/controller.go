@@ -39,6 +39,8 @@ type Controller struct {
 	s     session.Session
 	log   *slog.Logger
 	reasm *mxp.Reassembler
+	// orphans and reasm belong to the realtime channel's read goroutine.
+	orphans orphans
 
 	// ctx bounds the network operations of calls; Shutdown cancels it.
 	ctx    context.Context
@@ -256,7 +258,9 @@ func (e *engine) HandleMessage(channel, message string) {
 	}
 	call := ctl.GetCall(f.SessionID)
 	if call == nil {
-		e.log.Debug("dropping a message of an unknown call", "channel", channel, "call", f.SessionID)
+		if !e.orphans.keep(f.SessionID, payload, time.Now()) {
+			e.log.Debug("dropping a message of an unknown call", "channel", channel, "call", f.SessionID)
+		}
 		return
 	}
 	call.inbox.push(func(a *actor) { a.receive(payload) })

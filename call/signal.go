@@ -403,8 +403,13 @@ func (c *Controller) handleInvite(callID, payload string) {
 		video:       in.video,
 		startedAt:   time.Now(),
 	})
+	early := c.orphans.take(callID)
 	if !c.start(call, func(a *actor) { a.startInbound(in) }) {
 		c.log.Debug("dropping an Invite of a known call, or during shutdown", "call", callID)
+		return
+	}
+	for _, payload := range early { // what overtook the Invite, after it
+		call.inbox.push(func(a *actor) { a.receive(payload) })
 	}
 }
 
