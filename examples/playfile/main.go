@@ -140,6 +140,7 @@ func start(ctx context.Context, host, key, secret, user string, loopback bool) (
 			token, err := auth.NewRegistrationToken(key, secret, user)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "signing the registration token:", err)
+				reg.RegisterFailed() // the client fails now instead of waiting for CredentialsTimeout
 				return
 			}
 			reg.Register(token)
