@@ -1,10 +1,8 @@
 package rtc
 
 import (
-	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
@@ -223,20 +221,7 @@ func FuzzDTMFDetector(f *testing.F) {
 }
 
 func TestDTMFOverLoopbackCall(t *testing.T) {
-	track := NewPCMUTrack("audio", "sinch")
-	_, _, _, remote := newLoopbackPair(t, track)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sender := NewAudioSender(track, func(frame []int16) { clear(frame) })
-	go func() { _ = sender.Run(ctx) }()
-	defer sender.Close()
-
-	var tr *webrtc.TrackRemote
-	select {
-	case tr = <-remote:
-	case <-ctx.Done():
-		t.Fatal("no remote track")
-	}
+	ctx, sender, tr := silentLoopbackCall(t)
 	keys := make(chan byte, 16)
 	receiver := NewAudioReceiver(tr, func([]int16) {})
 	receiver.OnDTMF(PayloadTypeTelephoneEvent, func(k byte) { keys <- k })

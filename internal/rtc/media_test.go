@@ -133,22 +133,29 @@ func TestLoopbackCallCarriesToneOverPCMU(t *testing.T) {
 	require.NoError(t, <-sendDone)
 }
 
-func TestReceiverCloseUnblocksRead(t *testing.T) {
+// silentLoopbackCall connects a loopback pair whose offerer sends silence
+// from a running AudioSender, and returns the answerer's remote track. ctx
+// bounds the test; the sender stops when the test ends.
+func silentLoopbackCall(t *testing.T) (context.Context, *AudioSender, *webrtc.TrackRemote) {
+	t.Helper()
 	track := NewPCMUTrack("audio", "sinch")
 	_, _, _, remote := newLoopbackPair(t, track)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	sender := NewAudioSender(track, func(frame []int16) { clear(frame) })
 	go func() { _ = sender.Run(ctx) }()
-	defer sender.Close()
-
-	var tr *webrtc.TrackRemote
+	t.Cleanup(sender.Close)
 	select {
-	case tr = <-remote:
+	case tr := <-remote:
+		return ctx, sender, tr
 	case <-ctx.Done():
 		t.Fatal("no remote track")
+		return nil, nil, nil
 	}
+}
+
+func TestReceiverCloseUnblocksRead(t *testing.T) {
+	ctx, sender, tr := silentLoopbackCall(t)
 	frames := make(chan struct{}, 1)
 	receiver := NewAudioReceiver(tr, func([]int16) {
 		select {
