@@ -66,7 +66,7 @@ type SinchClient struct {
 	listeners   []SinchClientListener
 	displayName string
 	inst        *instance // set while started
-	conn        *pubsub.Conn
+	conn        *pubsub.WSConn
 	peerConfig  webrtc.Configuration
 }
 
@@ -241,7 +241,7 @@ func (c *SinchClient) Terminate() {
 
 // unregister deletes the instance and closes the realtime channel, both
 // bounded by the request timeout.
-func (c *SinchClient) unregister(inst *instance, conn *pubsub.Conn) {
+func (c *SinchClient) unregister(inst *instance, conn *pubsub.WSConn) {
 	if conn != nil {
 		_ = conn.Close()
 	}
@@ -346,7 +346,7 @@ func (c *SinchClient) fail(err *SinchError) {
 // register runs the registration state machine: credentials -> instance ->
 // ICE servers -> realtime channel subscribed to the instance's channels.
 // Each request has its own deadline, RequestTimeout.
-func (c *SinchClient) register(ctx context.Context) (*instance, *pubsub.Conn, *SinchError) {
+func (c *SinchClient) register(ctx context.Context) (*instance, *pubsub.WSConn, *SinchError) {
 	jwt, serr := c.credentials(ctx)
 	if serr != nil {
 		return nil, nil, serr
@@ -436,7 +436,7 @@ func (c *SinchClient) fetchICEServers(ctx context.Context, inst *instance) error
 
 // connect opens the realtime channel and subscribes to the instance's
 // broadcast and signal channels. Messages go to the call engine.
-func (c *SinchClient) connect(ctx context.Context, inst *instance) (*pubsub.Conn, error) {
+func (c *SinchClient) connect(ctx context.Context, inst *instance) (*pubsub.WSConn, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
 	defer cancel()
 	opts := pubsub.DialOptions{
@@ -547,7 +547,7 @@ func (c *SinchClient) maintain(ctx context.Context) {
 }
 
 // registration returns the current instance and realtime channel.
-func (c *SinchClient) registration() (*instance, *pubsub.Conn) {
+func (c *SinchClient) registration() (*instance, *pubsub.WSConn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.inst, c.conn
@@ -576,7 +576,7 @@ func earlier(a, b time.Time) time.Time {
 
 // ping checks the realtime channel: a ping must be answered within
 // RequestTimeout.
-func (c *SinchClient) ping(ctx context.Context, conn *pubsub.Conn) error {
+func (c *SinchClient) ping(ctx context.Context, conn *pubsub.WSConn) error {
 	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
 	defer cancel()
 	if err := conn.Ping(ctx); err != nil {
@@ -746,7 +746,7 @@ func (c *SinchClient) recover(ctx context.Context, cause error) *SinchError {
 // reattach opens a realtime channel for inst, or registers a new instance
 // when inst is nil, and makes it the client's.
 func (c *SinchClient) reattach(ctx context.Context, inst *instance) (*instance, *SinchError) {
-	var conn *pubsub.Conn
+	var conn *pubsub.WSConn
 	if inst != nil {
 		var err error
 		if conn, err = c.connect(ctx, inst); err != nil {

@@ -100,7 +100,7 @@ type message struct{ channel, text string }
 // realtime connects an instance to the pub/sub channel, subscribed to its
 // own broadcast and signal channels. Received messages go to the returned
 // channel.
-func realtime(t *testing.T, s *ocratest.Server, c *ocra.Client, cr ocra.Credentials) (*pubsub.Conn, <-chan message) {
+func realtime(t *testing.T, s *ocratest.Server, c *ocra.Client, cr ocra.Credentials) (*pubsub.WSConn, <-chan message) {
 	t.Helper()
 	received := make(chan message, 64)
 	opts := pubsub.DialOptions{

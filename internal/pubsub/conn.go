@@ -58,9 +58,9 @@ const (
 	maxErrorBody = 4 << 10
 )
 
-// Conn is a client connection to the pub/sub server. It is safe for
+// WSConn is a client connection to the WebSocket pub/sub server. It is safe for
 // concurrent use and implements PubSub.
-type Conn struct {
+type WSConn struct {
 	ws      *websocket.Conn
 	handler Handler
 	timeout time.Duration
@@ -78,12 +78,12 @@ type Conn struct {
 	closeOnce sync.Once
 }
 
-var _ PubSub = (*Conn)(nil)
+var _ PubSub = (*WSConn)(nil)
 
 // Dial opens a connection to url (ws:// or wss://). ctx and
 // opts.HandshakeTimeout bound the handshake only. When the server refuses
 // the upgrade, the error is the server's *ocra.APIError with its HTTP status.
-func Dial(ctx context.Context, url string, opts DialOptions) (*Conn, error) {
+func Dial(ctx context.Context, url string, opts DialOptions) (*WSConn, error) {
 	d := websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: cmp.Or(opts.HandshakeTimeout, defaultHandshakeTimeout),
@@ -97,7 +97,7 @@ func Dial(ctx context.Context, url string, opts DialOptions) (*Conn, error) {
 		return nil, fmt.Errorf("pubsub: dial: %w", err)
 	}
 	ws.SetReadLimit(MaxFrameSize)
-	c := &Conn{
+	c := &WSConn{
 		ws:       ws,
 		handler:  opts.Handler,
 		timeout:  cmp.Or(opts.RequestTimeout, defaultRequestTimeout),
@@ -127,34 +127,34 @@ func handshakeError(resp *http.Response) *ocra.APIError {
 }
 
 // Subscribe subscribes to channels and returns once the server acknowledged.
-func (c *Conn) Subscribe(ctx context.Context, channels ...string) error {
+func (c *WSConn) Subscribe(ctx context.Context, channels ...string) error {
 	return c.request(ctx, Frame{Op: OpSubscribe, Channels: channels})
 }
 
 // Unsubscribe unsubscribes from channels and returns once the server
 // acknowledged.
-func (c *Conn) Unsubscribe(ctx context.Context, channels ...string) error {
+func (c *WSConn) Unsubscribe(ctx context.Context, channels ...string) error {
 	return c.request(ctx, Frame{Op: OpUnsubscribe, Channels: channels})
 }
 
 // Publish sends message to channel and returns once the server acknowledged
 // it. An ack means the server accepted the message, not that anyone
 // received it.
-func (c *Conn) Publish(ctx context.Context, channel, message string) error {
+func (c *WSConn) Publish(ctx context.Context, channel, message string) error {
 	return c.request(ctx, Frame{Op: OpPublish, Channel: channel, Message: message})
 }
 
 // Ping asks the server for a pong and returns when it arrives.
-func (c *Conn) Ping(ctx context.Context) error {
+func (c *WSConn) Ping(ctx context.Context) error {
 	return c.request(ctx, Frame{Op: OpPing})
 }
 
 // Done is closed when the connection is gone.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *WSConn) Done() <-chan struct{} { return c.done }
 
 // Err returns nil while the connection is up, then an error wrapping
 // ErrClosed and the cause.
-func (c *Conn) Err() error {
+func (c *WSConn) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
@@ -163,7 +163,7 @@ func (c *Conn) Err() error {
 // Close sends a close frame, waits for the read goroutine to exit and fails
 // pending requests. It is idempotent and always returns nil. It must not be
 // called from the Handler.
-func (c *Conn) Close() error {
+func (c *WSConn) Close() error {
 	c.closeOnce.Do(func() {
 		if c.setErr(ErrClosed) {
 			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
@@ -182,7 +182,7 @@ func (c *Conn) Close() error {
 }
 
 // request sends f with a fresh id and waits for the server's answer.
-func (c *Conn) request(ctx context.Context, f Frame) error {
+func (c *WSConn) request(ctx context.Context, f Frame) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	f.ID = c.nextID.Add(1)
@@ -221,7 +221,7 @@ func replyError(r Frame) error {
 	return nil
 }
 
-func (c *Conn) register(id uint64) (chan Frame, error) {
+func (c *WSConn) register(id uint64) (chan Frame, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
@@ -232,7 +232,7 @@ func (c *Conn) register(id uint64) (chan Frame, error) {
 	return ch, nil
 }
 
-func (c *Conn) unregister(id uint64) {
+func (c *WSConn) unregister(id uint64) {
 	c.mu.Lock()
 	delete(c.pending, id)
 	c.mu.Unlock()
@@ -240,7 +240,7 @@ func (c *Conn) unregister(id uint64) {
 
 // write sends one text frame; ctx bounds the wait for the writer slot and
 // the write itself. A failed write ends the connection.
-func (c *Conn) write(ctx context.Context, b []byte) error {
+func (c *WSConn) write(ctx context.Context, b []byte) error {
 	select {
 	case c.wsem <- struct{}{}:
 	case <-c.done:
@@ -259,7 +259,7 @@ func (c *Conn) write(ctx context.Context, b []byte) error {
 	return nil
 }
 
-func (c *Conn) readLoop() {
+func (c *WSConn) readLoop() {
 	defer close(c.readDone)
 	for {
 		_, b, err := c.ws.ReadMessage()
@@ -276,7 +276,7 @@ func (c *Conn) readLoop() {
 	}
 }
 
-func (c *Conn) dispatch(f Frame) {
+func (c *WSConn) dispatch(f Frame) {
 	switch f.Op {
 	case OpMessage:
 		if c.handler != nil {
@@ -297,7 +297,7 @@ func (c *Conn) dispatch(f Frame) {
 }
 
 // resolve hands f to the request waiting for its id, if any.
-func (c *Conn) resolve(f Frame) bool {
+func (c *WSConn) resolve(f Frame) bool {
 	c.mu.Lock()
 	ch, ok := c.pending[f.ID]
 	delete(c.pending, f.ID)
@@ -309,7 +309,7 @@ func (c *Conn) resolve(f Frame) bool {
 }
 
 // fail ends the connection because of cause and unblocks the read goroutine.
-func (c *Conn) fail(cause error) {
+func (c *WSConn) fail(cause error) {
 	c.setErr(fmt.Errorf("%w: %w", ErrClosed, cause))
 	_ = c.ws.Close()
 }
@@ -317,7 +317,7 @@ func (c *Conn) fail(cause error) {
 // setErr records why the connection ended, fails pending requests and
 // closes Done. Only the first call has an effect; it reports whether it was
 // the first.
-func (c *Conn) setErr(err error) bool {
+func (c *WSConn) setErr(err error) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
@@ -328,3 +328,5 @@ func (c *Conn) setErr(err error) bool {
 	close(c.done)
 	return true
 }
+
+var _ Conn = (*WSConn)(nil)

@@ -1,6 +1,6 @@
 // Package pubsub is the realtime channel of protocol.md section 4: PubNub's
 // publish/subscribe semantics over one WebSocket per instance. The Frame type
-// and its decoder are shared by the client (Conn) and the server (Hub).
+// and its decoder are shared by the client (WSConn) and the server (Hub).
 package pubsub
 
 import "context"

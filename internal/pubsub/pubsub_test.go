@@ -60,7 +60,7 @@ func header(instance string) http.Header {
 }
 
 // dial connects instance to url with opts and closes the Conn when the test ends.
-func dial(t testing.TB, url, instance string, opts DialOptions) *Conn {
+func dial(t testing.TB, url, instance string, opts DialOptions) *WSConn {
 	t.Helper()
 	opts.Header = header(instance)
 	c, err := Dial(context.Background(), url, opts)
@@ -378,7 +378,7 @@ func TestHubCloseEndsEverything(t *testing.T) {
 	srv := httptest.NewServer(h)
 	url := wsURL(srv)
 	ctx := context.Background()
-	var conns []*Conn
+	var conns []*WSConn
 	for _, id := range []string{"A", "B", "B"} {
 		c, err := Dial(ctx, url, DialOptions{Header: header(id)})
 		require.NoError(t, err)
