@@ -65,8 +65,8 @@ type SinchClient struct {
 	failure     error
 	listeners   []SinchClientListener
 	displayName string
-	inst        *instance // set while started
-	conn        *pubsub.WSConn
+	inst        *instance   // set while started
+	conn        pubsub.Conn // TRANSPORT-SWITCH: PubNub or the WebSocket
 	peerConfig  webrtc.Configuration
 }
 
@@ -241,7 +241,7 @@ func (c *SinchClient) Terminate() {
 
 // unregister deletes the instance and closes the realtime channel, both
 // bounded by the request timeout.
-func (c *SinchClient) unregister(inst *instance, conn *pubsub.WSConn) {
+func (c *SinchClient) unregister(inst *instance, conn pubsub.Conn) {
 	if conn != nil {
 		_ = conn.Close()
 	}
@@ -346,7 +346,7 @@ func (c *SinchClient) fail(err *SinchError) {
 // register runs the registration state machine: credentials -> instance ->
 // ICE servers -> realtime channel subscribed to the instance's channels.
 // Each request has its own deadline, RequestTimeout.
-func (c *SinchClient) register(ctx context.Context) (*instance, *pubsub.WSConn, *SinchError) {
+func (c *SinchClient) register(ctx context.Context) (*instance, pubsub.Conn, *SinchError) {
 	jwt, serr := c.credentials(ctx)
 	if serr != nil {
 		return nil, nil, serr
@@ -359,7 +359,7 @@ func (c *SinchClient) register(ctx context.Context) (*instance, *pubsub.WSConn, 
 		c.unregister(inst, nil)
 		return nil, nil, requestError("fetching ICE servers", err)
 	}
-	conn, err := c.connect(ctx, inst)
+	conn, err := c.dialRealtime(ctx, inst, pubsub.Cursor{}) // TRANSPORT-SWITCH
 	if err != nil {
 		c.unregister(inst, nil)
 		return nil, nil, requestError("opening the realtime channel", err)
@@ -434,8 +434,48 @@ func (c *SinchClient) fetchICEServers(ctx context.Context, inst *instance) error
 	return nil
 }
 
-// connect opens the realtime channel and subscribes to the instance's
-// broadcast and signal channels. Messages go to the call engine.
+// dialRealtime opens the realtime channel of inst on the transport its
+// configuration names (mxpPubSubConfig.transport): PubNub unless it says
+// "websocket". Messages of both channels go to the call engine. resume is
+// where a PubNub subscription of the same instance stood (zero: now).
+// TRANSPORT-SWITCH: the one place that picks the transport.
+func (c *SinchClient) dialRealtime(ctx context.Context, inst *instance, resume pubsub.Cursor) (pubsub.Conn, error) {
+	cfg := inst.config.RTCConfig.MXPPubSubConfig
+	switch cfg.Transport {
+	case ocra.TransportWebSocket:
+		conn, err := c.connect(ctx, inst)
+		if err != nil {
+			return nil, err
+		}
+		return conn, nil
+	case "", ocra.TransportPubNub:
+	default:
+		return nil, &ocra.APIError{Status: http.StatusBadRequest, Code: ocra.CodeValidation,
+			Message: fmt.Sprintf("the configuration names realtime transport %q, which this SDK does not speak: update the SDK", cfg.Transport)}
+	}
+	profile := inst.config.RTCProfile
+	conn, err := pubsub.DialPubNub(ctx, pubsub.PubNubOptions{
+		Origin:                pubsub.PubNubOrigin(cfg.Hostname, cfg.Port),
+		BroadcastSubscribeKey: cfg.BroadcastSubscribeKey,
+		BroadcastChannel:      profile.BroadcastChannel,
+		SignalSubscribeKey:    cfg.SignalSubscribeKey,
+		SignalPublishKey:      cfg.SignalPublishKey,
+		SignalChannel:         profile.SignalChannel,
+		UUID:                  inst.creds.InstanceID,
+		Handler:               c.engine.HandleMessage,
+		HTTPClient:            c.settings.httpClient,
+		RequestTimeout:        c.settings.requestTimeout,
+		Resume:                resume,
+		Logger:                c.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+// connect opens the WebSocket realtime channel and subscribes to the
+// instance's broadcast and signal channels. Messages go to the call engine.
 func (c *SinchClient) connect(ctx context.Context, inst *instance) (*pubsub.WSConn, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
 	defer cancel()
@@ -547,7 +587,7 @@ func (c *SinchClient) maintain(ctx context.Context) {
 }
 
 // registration returns the current instance and realtime channel.
-func (c *SinchClient) registration() (*instance, *pubsub.WSConn) {
+func (c *SinchClient) registration() (*instance, pubsub.Conn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.inst, c.conn
@@ -576,7 +616,7 @@ func earlier(a, b time.Time) time.Time {
 
 // ping checks the realtime channel: a ping must be answered within
 // RequestTimeout.
-func (c *SinchClient) ping(ctx context.Context, conn *pubsub.WSConn) error {
+func (c *SinchClient) ping(ctx context.Context, conn pubsub.Conn) error {
 	ctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout)
 	defer cancel()
 	if err := conn.Ping(ctx); err != nil {
@@ -694,6 +734,10 @@ func (c *SinchClient) recover(ctx context.Context, cause error) *SinchError {
 	c.conn = nil // publishing fails at once while reconnecting
 	c.mu.Unlock()
 	_ = conn.Close()
+	var resume pubsub.Cursor // TRANSPORT-SWITCH: PubNub resumes where it stood
+	if pn, ok := conn.(*pubsub.PubNubConn); ok {
+		resume = pn.Cursor()
+	}
 	c.log.Warn("realtime channel lost; reconnecting", "err", cause)
 	c.notify(func(l SinchClientListener) {
 		if rl, ok := l.(ReconnectListener); ok {
@@ -710,7 +754,7 @@ func (c *SinchClient) recover(ctx context.Context, cause error) *SinchError {
 	last := requestError("reconnecting", cause)
 	maxAttempts := c.settings.maxReconnects
 	for attempt := 1; maxAttempts < 0 || attempt <= maxAttempts; attempt++ {
-		next, serr := c.reattach(ctx, inst)
+		next, serr := c.reattach(ctx, inst, resume) // TRANSPORT-SWITCH
 		if serr == nil {
 			c.log.Info("realtime channel reconnected", "attempts", attempt, "instance", next.creds.InstanceID)
 			c.engine.ChannelRestored(next.creds.InstanceID != lostID)
@@ -744,12 +788,19 @@ func (c *SinchClient) recover(ctx context.Context, cause error) *SinchError {
 }
 
 // reattach opens a realtime channel for inst, or registers a new instance
-// when inst is nil, and makes it the client's.
-func (c *SinchClient) reattach(ctx context.Context, inst *instance) (*instance, *SinchError) {
-	var conn *pubsub.WSConn
+// when inst is nil, and makes it the client's. It first asks Ocra for the
+// instance's configuration: PubNub does not authenticate, so only REST can
+// say that the instance is gone (40400, and recover registers a new one).
+func (c *SinchClient) reattach(ctx context.Context, inst *instance, resume pubsub.Cursor) (*instance, *SinchError) {
+	var conn pubsub.Conn
 	if inst != nil {
-		var err error
-		if conn, err = c.connect(ctx, inst); err != nil {
+		rctx, cancel := context.WithTimeout(ctx, c.settings.requestTimeout) // TRANSPORT-SWITCH
+		_, err := c.rest.Config(rctx, inst.creds)
+		cancel()
+		if err != nil {
+			return nil, requestError("reconnecting", err)
+		}
+		if conn, err = c.dialRealtime(ctx, inst, resume); err != nil { // TRANSPORT-SWITCH
 			return nil, requestError("reconnecting the realtime channel", err)
 		}
 	} else {

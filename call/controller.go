@@ -13,7 +13,6 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
@@ -252,7 +251,7 @@ func (e *engine) HandleMessage(channel, message string) {
 		return
 	}
 	ctl := (*Controller)(e)
-	if channel == pubsub.PrefixBroadcast+e.s.InstanceID() {
+	if channel == e.s.BroadcastChannel() {
 		ctl.handleInvite(f.SessionID, payload)
 		return
 	}

@@ -40,7 +40,7 @@ func (s *Server) routes() []route {
 }
 
 // serveHTTP stamps the Date header with the server's clock, applies injected
-// faults, routes the request and caps its body.
+// faults and the latency, routes the request and caps its body.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Date", s.opts.now().UTC().Format(http.TimeFormat))
 	path, ok := strings.CutPrefix(r.URL.Path, ocra.BasePath)
@@ -49,6 +49,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.applyFault(w, r, path) {
+		return
+	}
+	if d := s.opts.latency; d > 0 && !s.stall(r.Context(), d) { // WithLatency
+		s.writeError(w, r, apiError(ocra.CodeServiceUnavailable, "ocratest: the server closed"))
 		return
 	}
 	var allowed []string

@@ -33,11 +33,13 @@ type Session interface {
 	Post(f func()) bool
 	Logger() *slog.Logger
 
-	// InstanceID, InstanceKey and SignalChannel describe the registered
-	// instance; valid once Ready is nil.
+	// InstanceID, InstanceKey, SignalChannel and BroadcastChannel describe
+	// the registered instance; valid once Ready is nil. Channel names are
+	// opaque: the server chooses them.
 	InstanceID() string
 	InstanceKey() []byte // the MXP key that Invites to this instance use
 	SignalChannel() string
+	BroadcastChannel() string // where Invites arrive
 
 	// REST returns the Ocra client and this instance's credentials.
 	REST() (*ocra.Client, ocra.Credentials)

@@ -638,14 +638,18 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, subKey,
 	}
 	if tt == 0 {
 		// The first subscribe: the current timetoken, at once.
+		now := time.Now()
 		s.mu.Lock()
 		revoked := false
 		for _, n := range names {
-			if c := s.channels[chanKey{space, n}]; c != nil && c.revoked {
-				revoked = true
+			c := s.channelLocked(chanKey{space, n}, now)
+			if c == nil {
+				continue
 			}
+			revoked = revoked || c.revoked
+			c.lastPoll = now // subscribed from now: the long poll follows
 		}
-		cur := s.tick(time.Now())
+		cur := s.tick(now)
 		s.mu.Unlock()
 		if revoked {
 			writeError(w, http.StatusForbidden, "Forbidden")
