@@ -14,8 +14,10 @@ import (
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
-func TestCallAnsweredAndHungUpByCaller(t *testing.T) {
-	srv := ocratest.NewServer()
+func TestCallAnsweredAndHungUpByCaller(t *testing.T) { forEachTransport(t, testCallAnsweredAndHungUpByCaller) }
+
+func testCallAnsweredAndHungUpByCaller(t *testing.T, opts ...ocratest.Option) {
+	srv := ocratest.NewServer(opts...)
 	defer srv.Close()
 	alice := startClient(t, srv, "alice")
 	bob := startClient(t, srv, "bob")
@@ -146,8 +148,10 @@ func TestTonesBothWays(t *testing.T) {
 	in.rec.waitEnded(t)
 }
 
-func TestCallerCancels(t *testing.T) {
-	srv := ocratest.NewServer()
+func TestCallerCancels(t *testing.T) { forEachTransport(t, testCallerCancels) }
+
+func testCallerCancels(t *testing.T, opts ...ocratest.Option) {
+	srv := ocratest.NewServer(opts...)
 	defer srv.Close()
 	alice := startClient(t, srv, "alice")
 	bob := startClient(t, srv, "bob")
@@ -231,8 +235,10 @@ func TestInboundNoAnswer(t *testing.T) {
 	outRec.waitEnded(t)
 }
 
-func TestOtherDeviceAnswered(t *testing.T) {
-	srv := ocratest.NewServer()
+func TestOtherDeviceAnswered(t *testing.T) { forEachTransport(t, testOtherDeviceAnswered) }
+
+func testOtherDeviceAnswered(t *testing.T, opts ...ocratest.Option) {
+	srv := ocratest.NewServer(opts...)
 	defer srv.Close()
 	alice := startClient(t, srv, "alice")
 	bob1 := startClient(t, srv, "bob")

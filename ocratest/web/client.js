@@ -459,7 +459,7 @@ class Call {
   message(method, to, bodyType, body) {
     const c = this.client;
     const m = {md: method, bv: MXP_VERSION, fu: c.userId, fi: c.instanceId + ':0', fd: c.instanceId,
-      fs: 's.' + c.instanceId, nvps: {to}};
+      fs: c.signalChannel, nvps: {to}};
     if (bodyType) {
       m.bt = bodyType;
       m.bd = body;
@@ -704,13 +704,16 @@ class Client {
     const created = await this.rest.createInstance(token, userId);
     this.instanceId = created.instance.id;
     this.instanceKey = fromBase64(created.config.rtcProfile.key);
+    // Channel names are opaque: the configuration gives them.
+    this.broadcastChannel = created.config.rtcProfile.broadcastChannel;
+    this.signalChannel = created.config.rtcProfile.signalChannel;
     const servers = await this.rest.signed('GET', '/instances/' + encodeURIComponent(this.instanceId) + '/ice-servers');
     this.iceServers = servers.map((s) => ({urls: s.urls, username: s.username, credential: s.password}));
     this.realtime = new Realtime(await this.rest.realtimeURL(), (channel, frame) => {
       this.enqueue(() => this.onFrame(channel, frame)).catch((e) => this.error(e));
     });
     await this.realtime.open();
-    await this.realtime.subscribe(created.config.rtcProfile.broadcastChannel, created.config.rtcProfile.signalChannel);
+    await this.realtime.subscribe(this.broadcastChannel, this.signalChannel);
     this.status.registered = true;
     this.status.instanceId = this.instanceId;
     this.render();
@@ -777,7 +780,7 @@ class Client {
     if (payload === null) {
       return;
     }
-    if (channel.startsWith('b.')) {
+    if (channel === this.broadcastChannel) {
       await this.onInvite(frame.sessionId, await mxp.open(this.instanceKey, payload));
       return;
     }
