@@ -177,7 +177,7 @@ type CallInstance struct {
 type CreateCallResponse struct {
 	CallID            string            `json:"callId"`
 	MXPEncryptionKey  string            `json:"mxpEncryptionKey"` // base64 of 32 bytes
-	MXPSignalChannel  string            `json:"mxpSignalChannel"` // c.<callId>
+	MXPSignalChannel  string            `json:"mxpSignalChannel"` // the call's channel: opaque, chosen by the server
 	Instances         []CallInstance    `json:"instances"`
 	StartTime         time.Time         `json:"startTime"`
 	PublicCallHeaders map[string]string `json:"publicCallHeaders,omitempty"`
