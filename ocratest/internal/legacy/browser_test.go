@@ -285,6 +285,9 @@ func TestSDK1xCallsSDK1x(t *testing.T) {
 	bob.waitEvent("established", id)
 	alice.waitTone(id, 440)
 	bob.waitTone(id, 660)
+	placed := eval[float64](alice, fmt.Sprintf(`peer.at("placed", %s)`, js(id)))
+	established := eval[float64](alice, fmt.Sprintf(`peer.at("established", %s)`, js(id)))
+	t.Logf("caller: placed to established %.0f ms (including the callee's answer, sent after it rang)", established-placed)
 
 	alice.do(fmt.Sprintf(`peer.hangup(%s)`, js(id)))
 	alice.waitEvent("ended", id)

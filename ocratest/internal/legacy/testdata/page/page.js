@@ -92,6 +92,7 @@
     },
     call: function (user, headers) {
       var c = callClient.callUser(user, headers, toneStream());
+      record('placed', { id: c.callId });
       track(c);
       return c.callId;
     },
@@ -102,6 +103,11 @@
       if (!c) return null;
       var h = heard(c);
       return { state: c.getState(), cause: c.getEndCause(), hz: h.hz, db: h.db };
+    },
+    // at is the page time of the first event of kind for call id.
+    at: function (kind, id) {
+      var e = events.find(function (e) { return e.kind === kind && e.id === id; });
+      return e ? e.t : -1;
     },
     has: function (kind, id) {
       return events.some(function (e) { return e.kind === kind && (!id || e.id === id); });
