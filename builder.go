@@ -238,11 +238,11 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 	case b.applicationKey == "":
 		return nil, errs.Invalid("ApplicationKey is empty: copy the key from the Sinch dashboard")
 	case !uuidPattern.MatchString(b.applicationKey):
-		return nil, errs.Invalid("ApplicationKey %q is not a UUID", b.applicationKey)
+		return nil, errs.Invalid("ApplicationKey %s is not a UUID", errs.Quote(b.applicationKey))
 	case ocra.CheckUserID(b.userID) != nil:
 		return nil, errs.Invalid("UserID %v", ocra.CheckUserID(b.userID))
 	case b.callerIdentifier != "" && !e164Pattern.MatchString(b.callerIdentifier):
-		return nil, errs.Invalid("CallerIdentifier %q is not an E.164 number (+ and up to 15 digits)", b.callerIdentifier)
+		return nil, errs.Invalid("CallerIdentifier %s is not an E.164 number (+ and up to 15 digits)", errs.Quote(b.callerIdentifier))
 	}
 	base, err := parseEnvironmentHost(b.environmentHost)
 	if err != nil {
@@ -276,13 +276,13 @@ func parseEnvironmentHost(host string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return "", errs.Invalid("EnvironmentHost %q is not a host name or an http(s) URL", host)
+		return "", errs.Invalid("EnvironmentHost %s is not a host name or an http(s) URL", errs.Quote(host))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return "", errs.Invalid("EnvironmentHost %q: scheme must be https (or http for a local test server)", host)
+		return "", errs.Invalid("EnvironmentHost %s: scheme must be https (or http for a local test server)", errs.Quote(host))
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
-		return "", errs.Invalid("EnvironmentHost %q must be a host, not a URL with a path, query or user", host)
+		return "", errs.Invalid("EnvironmentHost %s must be a host, not a URL with a path, query or user", errs.Quote(host))
 	}
 	return u.Scheme + "://" + u.Host, nil
 }

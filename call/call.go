@@ -211,7 +211,7 @@ func (c *Call) SendDTMF(keys string) error {
 		return err
 	}
 	if err := rtc.ValidDTMF(keys); err != nil {
-		return errs.Invalid("DTMF keys %q: %v", keys, err)
+		return errs.Invalid("DTMF keys %s: %v", errs.Quote(keys), err)
 	}
 	err := c.request(func(a *actor) error { return a.sendDTMF(keys) })
 	if errors.Is(err, errCallEnded) {

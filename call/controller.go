@@ -143,7 +143,7 @@ func (c *Controller) RemoveListener(l ControllerListener) {
 func (c *Controller) place(dest ocra.Destination, headers map[string]string, video bool, validate func() error) (*Call, error) {
 	ready := c.s.Ready()
 	if errors.Is(ready, errs.ErrClientTerminated) { // wins over every other error
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, ready)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), ready)
 	}
 	if err := validate(); err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (c *Controller) place(dest ocra.Destination, headers map[string]string, vid
 		return nil, err
 	}
 	if ready != nil {
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, ready)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), ready)
 	}
 	var cli string
 	if dest.Type == ocra.DestPhoneNumber {
@@ -175,7 +175,7 @@ func (c *Controller) place(dest ocra.Destination, headers map[string]string, vid
 		DisplayName:       c.s.DisplayName(),
 	}
 	if !c.start(call, func(a *actor) { a.startOutbound(req) }) {
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, errs.ErrClientTerminated)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), errs.ErrClientTerminated)
 	}
 	return call, nil
 }

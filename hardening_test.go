@@ -1,0 +1,69 @@
+package sinch_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sinch-rtc-go/sinch"
+	"github.com/sinch-rtc-go/sinch/ocratest"
+)
+
+// maxErrorLen bounds the error of any call given a huge argument: the
+// message quotes at most a short prefix of it.
+const maxErrorLen = 400
+
+// TestErrorsQuoteAShortPrefixOfUserInput passes 1 MiB arguments that are
+// invalid near their end: each error names the problem without repeating
+// the argument.
+func TestErrorsQuoteAShortPrefixOfUserInput(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := newPeer(t, srv, srv.URL(), "alice")
+	bob := newPeer(t, srv, srv.URL(), "bob")
+	out, _ := establish(t, alice, bob)
+	calls := alice.CallController()
+
+	huge := strings.Repeat("1", 1<<20)
+	builder := func() *sinch.SinchClientBuilder {
+		return sinch.GetSinchClientBuilder().ApplicationKey("0a1b2c3d-0000-4000-8000-000000000000").UserID("alice")
+	}
+	build := func(b *sinch.SinchClientBuilder) error {
+		c, err := b.Build()
+		if c != nil {
+			c.Terminate()
+		}
+		return err
+	}
+	terminated, err := builder().Build()
+	require.NoError(t, err)
+	terminated.Terminate()
+
+	for name, f := range map[string]func() error{
+		"SendDTMF":                   func() error { return out.SendDTMF(huge + "x") },
+		"Build ApplicationKey":       func() error { return build(builder().ApplicationKey(huge)) },
+		"Build CallerIdentifier":     func() error { return build(builder().CallerIdentifier("+" + huge)) },
+		"Build EnvironmentHost":      func() error { return build(builder().EnvironmentHost("ftp://" + huge)) },
+		"Build EnvironmentHost path": func() error { return build(builder().EnvironmentHost("https://h/" + huge)) },
+		"CallSip":                    func() error { _, err := calls.CallSip(huge, nil); return err },
+		"CallPhoneNumber":            func() error { _, err := calls.CallPhoneNumber("+"+huge, nil); return err },
+		"CallUser bad header key": func() error {
+			_, err := calls.CallUser("bob", map[string]string{huge + "\xff": "v"})
+			return err
+		},
+		"CallUser on a terminated client": func() error {
+			_, err := terminated.CallController().CallUser(huge, nil)
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := f()
+			require.Error(t, err)
+			require.Less(t, len(err.Error()), maxErrorLen, "error: %.200s...", err.Error())
+			require.Contains(t, err.Error(), "(1048", "the error gives the argument's length")
+		})
+	}
+	require.NoError(t, out.Hangup())
+	requireEachCallEndedOnce(t, alice, bob)
+}
