@@ -2,11 +2,14 @@ package sinch_test
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sinch-rtc-go/sinch"
+	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -65,5 +68,33 @@ func TestErrorsQuoteAShortPrefixOfUserInput(t *testing.T) {
 		})
 	}
 	require.NoError(t, out.Hangup())
+	requireEachCallEndedOnce(t, alice, bob)
+}
+
+// TestPanickingListenerDoesNotKillTheClient: a listener that panics on the
+// dispatcher goroutine is recovered, logged at Error with its stack, and
+// the client goes on: the next callback runs and the next call connects.
+func TestPanickingListenerDoesNotKillTheClient(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := newPeer(t, srv, srv.URL(), "alice")
+	bob := newPeer(t, srv, srv.URL(), "bob")
+	var panicked atomic.Bool
+	bob.CallController().AddListener(&call.ControllerListenerFuncs{
+		OnIncoming: func(*call.Controller, *call.Call) {
+			if panicked.CompareAndSwap(false, true) {
+				panic("a bug in the application's listener")
+			}
+		},
+	})
+	first, _ := alice.callUser(t, "bob")
+	firstIn := waitFor(t, bob.incoming, 20*time.Second, "bob's first call")
+	require.Eventually(t, panicked.Load, 20*time.Second, 10*time.Millisecond)
+	require.NoError(t, first.Hangup())
+	waitClosed(t, bob.record(firstIn).ended, 20*time.Second, "bob's first call ended")
+
+	out, in := establish(t, alice, bob)
+	require.NoError(t, out.Hangup())
+	waitClosed(t, bob.record(in).ended, 20*time.Second, "bob's second call ended")
 	requireEachCallEndedOnce(t, alice, bob)
 }
