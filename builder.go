@@ -13,6 +13,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
 // DefaultEnvironmentHost is the Ocra host used when EnvironmentHost is not set.
@@ -123,7 +124,10 @@ func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
 }
 
 // ICEServers sets STUN and TURN servers for calls, in addition to those the
-// server hands out.
+// server hands out. Build refuses an entry that no peer connection could
+// use (a URL pion cannot parse, a TURN server without username and
+// credential), naming it; a bad entry the server hands out is dropped with
+// a warning instead, so that it cannot fail calls.
 func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClientBuilder {
 	b.iceServers = append([]webrtc.ICEServer(nil), servers...)
 	return b
@@ -260,6 +264,9 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 	}
 	if b.maxReconnects < -1 {
 		return nil, errs.Invalid("MaxReconnects must be -1 (no limit) or more, not %d", b.maxReconnects)
+	}
+	if _, refused := rtc.ValidICEServers(b.iceServers); len(refused) > 0 {
+		return nil, errs.Invalid("ICEServers: %v", refused[0])
 	}
 	return newClient(b, base)
 }

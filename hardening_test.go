@@ -1,11 +1,14 @@
 package sinch_test
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sinch-rtc-go/sinch"
@@ -96,5 +99,60 @@ func TestPanickingListenerDoesNotKillTheClient(t *testing.T) {
 	out, in := establish(t, alice, bob)
 	require.NoError(t, out.Hangup())
 	waitClosed(t, bob.record(in).ended, 20*time.Second, "bob's second call ended")
+	requireEachCallEndedOnce(t, alice, bob)
+}
+
+// TestBuildRefusesABadICEServer: an ICE server entry that no peer
+// connection could use fails Build, which names it, instead of failing
+// every call later.
+func TestBuildRefusesABadICEServer(t *testing.T) {
+	good := webrtc.ICEServer{URLs: []string{"stun:stun.example.com:19302"}}
+	bad := webrtc.ICEServer{URLs: []string{"turn::3478"}, Username: "u", Credential: "secret-credential"}
+	c, err := sinch.GetSinchClientBuilder().ApplicationKey("0a1b2c3d-0000-4000-8000-000000000000").UserID("alice").
+		ICEServers(good, bad).Build()
+	if c != nil {
+		c.Terminate()
+	}
+	require.ErrorIs(t, err, sinch.ErrInvalidArgument)
+	require.ErrorContains(t, err, `ICEServers: ICE server 1 ("turn::3478")`)
+	require.ErrorContains(t, err, "invalid hostname")
+	require.NotContains(t, err.Error(), "secret-credential")
+
+	noCredential := webrtc.ICEServer{URLs: []string{"turn:turn.example.com"}}
+	_, err = sinch.GetSinchClientBuilder().ApplicationKey("0a1b2c3d-0000-4000-8000-000000000000").UserID("alice").
+		ICEServers(noCredential).Build()
+	require.ErrorContains(t, err, "needs a Username and a Credential")
+}
+
+// iceServersRewriter answers every GET .../ice-servers with body, as a
+// server handing out bad entries would.
+type iceServersRewriter struct{ body string }
+
+func (r iceServersRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || !strings.HasSuffix(req.URL.Path, "/ice-servers") {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(strings.NewReader(r.body))
+	resp.ContentLength = int64(len(r.body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestBadServerICEServerDoesNotFailCalls: bad ICE server entries from the
+// server are dropped (with a warning) and calls connect both ways.
+func TestBadServerICEServerDoesNotFailCalls(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	rewriter := iceServersRewriter{body: `[{"urls":["turn::3478"],"username":"u","password":"p"},{"urls":["stun:"]}]`}
+	withBadICE := func(b *sinch.SinchClientBuilder) { b.HTTPClient(&http.Client{Transport: rewriter}) }
+	alice := newPeer(t, srv, srv.URL(), "alice", withBadICE)
+	bob := newPeer(t, srv, srv.URL(), "bob", withBadICE)
+
+	out, _ := establish(t, alice, bob)
+	require.NoError(t, out.Hangup())
+	out, _ = establish(t, bob, alice)
+	require.NoError(t, out.Hangup())
 	requireEachCallEndedOnce(t, alice, bob)
 }

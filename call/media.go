@@ -49,7 +49,7 @@ func (m *streams) spawn(f func()) {
 // tracks, and routes pion's callbacks into the inbox.
 func (a *actor) newPeerConnection() error {
 	s := a.c.s
-	pc, err := s.API().NewPeerConnection(s.PeerConfig())
+	pc, err := s.API().NewPeerConnection(a.peerConfig())
 	if err != nil {
 		return &errs.SinchError{Domain: errs.Generic, Message: "creating the WebRTC peer connection failed", Err: err}
 	}
@@ -83,6 +83,20 @@ func (a *actor) newPeerConnection() error {
 		}
 	}
 	return nil
+}
+
+// peerConfig is the client's peer connection configuration without the
+// ICE servers that no peer connection could use (Build refuses such
+// entries of the app; these came from the server): one bad entry must not
+// fail every call.
+func (a *actor) peerConfig() webrtc.Configuration {
+	cfg := a.c.s.PeerConfig()
+	var refused []error
+	cfg.ICEServers, refused = rtc.ValidICEServers(cfg.ICEServers)
+	for _, err := range refused {
+		a.c.log.Warn("dropping an ICE server the server handed out", "err", err)
+	}
+	return cfg
 }
 
 // localTracks returns the tracks the call sends.
