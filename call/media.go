@@ -45,6 +45,32 @@ func (m *streams) spawn(f func()) {
 	}()
 }
 
+// mediaStopGrace bounds how long a call that ends waits for its media
+// goroutines once told to stop. The SDK's own stop within milliseconds; one
+// that is still running is blocked in the application's code (an audio or
+// video source's ReadFrame, a sink's WriteFrame), which no deadline can
+// interrupt: the call ends without it, and the goroutine exits as soon as
+// that code returns.
+const mediaStopGrace = 500 * time.Millisecond
+
+// wait waits for the media goroutines, at most d; it reports whether they
+// all returned.
+func (m *streams) wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		m.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 // newPeerConnection builds the call's peer connection and its local
 // tracks, and routes pion's callbacks into the inbox.
 func (a *actor) newPeerConnection() error {
@@ -357,7 +383,8 @@ func (a *actor) setVideoPaused(paused bool) {
 }
 
 // closeMedia stops the media goroutines, keeps the last statistics and
-// closes the peer connection.
+// closes the peer connection. It waits for the media goroutines at most
+// mediaStopGrace: it never waits on application code without a deadline.
 func (a *actor) closeMedia() {
 	if a.pc == nil {
 		return
@@ -368,7 +395,10 @@ func (a *actor) closeMedia() {
 	if err := a.pc.Close(); err != nil {
 		a.c.log.Debug("closing the peer connection", "err", err)
 	}
-	a.media.wg.Wait()
+	if !a.media.wait(mediaStopGrace) {
+		a.c.log.Warn("the call's audio or video source or sink is blocked (in ReadFrame or WriteFrame): the call ended without waiting for it; its goroutine exits once that returns",
+			"waited", mediaStopGrace)
+	}
 }
 
 // rtpStartGrace bounds awaitRTPStart.
