@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
@@ -31,6 +32,8 @@ const (
 	DefaultPingInterval         = 30 * time.Second
 	// DefaultMaxReconnects: reconnect for as long as the client runs.
 	DefaultMaxReconnects = -1
+	// DefaultMaxIncomingCalls: see MaxIncomingCalls.
+	DefaultMaxIncomingCalls = call.DefaultMaxIncomingCalls
 )
 
 // SinchClientBuilder collects a client's settings; Build checks them all.
@@ -56,6 +59,7 @@ type SinchClientBuilder struct {
 	pingInterval         time.Duration
 	maxReconnects        int
 	reconnectDelay       func(attempt int) time.Duration
+	maxIncomingCalls     int
 }
 
 // GetSinchClientBuilder returns a builder with the defaults set.
@@ -71,6 +75,7 @@ func GetSinchClientBuilder() *SinchClientBuilder {
 		pingInterval:         DefaultPingInterval,
 		maxReconnects:        DefaultMaxReconnects,
 		reconnectDelay:       DefaultReconnectDelay,
+		maxIncomingCalls:     DefaultMaxIncomingCalls,
 	}
 }
 
@@ -214,6 +219,17 @@ func (b *SinchClientBuilder) ReconnectDelay(delay func(attempt int) time.Duratio
 	return b
 }
 
+// MaxIncomingCalls bounds the inbound calls that ring at once: received,
+// not yet answered or ended. Each costs a WebRTC peer connection (the
+// callee's answer travels in its Ack, before the user answers). An Invite
+// that comes while n others ring is declined at once, without building
+// anything and without OnIncomingCall: the caller's call ends Denied. An
+// answered call frees its slot. Default 16 (DefaultMaxIncomingCalls).
+func (b *SinchClientBuilder) MaxIncomingCalls(n int) *SinchClientBuilder {
+	b.maxIncomingCalls = n
+	return b
+}
+
 // Bounds of DefaultReconnectDelay.
 const (
 	minReconnectDelay = 250 * time.Millisecond
@@ -264,6 +280,9 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 	}
 	if b.maxReconnects < -1 {
 		return nil, errs.Invalid("MaxReconnects must be -1 (no limit) or more, not %d", b.maxReconnects)
+	}
+	if b.maxIncomingCalls < 1 {
+		return nil, errs.Invalid("MaxIncomingCalls must be 1 or more, not %d", b.maxIncomingCalls)
 	}
 	if _, refused := rtc.ValidICEServers(b.iceServers); len(refused) > 0 {
 		return nil, errs.Invalid("ICEServers: %v", refused[0])

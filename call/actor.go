@@ -225,6 +225,9 @@ func orDefault(d, def time.Duration) time.Duration {
 // onAnswered records the answer on either side and waits for media.
 func (a *actor) onAnswered() {
 	a.answered = true
+	if a.c.dir == Inbound {
+		a.ctl.stopRinging(a.c)
+	}
 	a.setState(Answered)
 	setup := a.timeouts().Setup
 	a.timer.arm(a, setup, func() {
@@ -293,7 +296,7 @@ func (a *actor) end(cause EndCause, err error, farewell bool) {
 	}
 	a.closeMedia()
 	a.ctl.remove(a.c)
-	if a.routed {
+	if a.routed && !a.c.overLimit { // a declined flood costs no reports
 		a.report()
 	}
 	a.c.emit(func(l Listener) { l.OnCallEnded(a.c) })

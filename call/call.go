@@ -31,6 +31,10 @@ type Call struct {
 
 	inbox *inbox
 	done  chan struct{} // closed when the call's actor has stopped
+	// overLimit: an inbound call that came while MaxIncomingCalls others
+	// rang; it is declined. Set before its actor starts.
+	overLimit bool
+	ringSlot  bool // holds one of MaxIncomingCalls; guarded by ctl.mu
 
 	mu        sync.Mutex
 	state     State

@@ -51,6 +51,7 @@ type Controller struct {
 	mu        sync.Mutex
 	closed    bool
 	calls     map[string]*Call
+	ringing   int        // inbound calls holding a ringing slot (incoming.go)
 	farewells []farewell // not sent while the realtime channel was down
 	listeners listeners[ControllerListener]
 }
@@ -189,6 +190,7 @@ func (c *Controller) start(call *Call, first func(*actor)) bool {
 		return false
 	}
 	c.calls[call.id] = call
+	c.admitLocked(call)
 	c.actors.Add(1)
 	a := newActor(call)
 	call.inbox.push(first)
@@ -206,6 +208,7 @@ func (c *Controller) remove(call *Call) {
 	if c.calls[call.id] == call {
 		delete(c.calls, call.id)
 	}
+	c.stopRingingLocked(call)
 }
 
 // incoming tells the listeners of a new inbound call.

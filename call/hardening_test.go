@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
@@ -160,4 +161,87 @@ func stallSink(c *call.Call) (stalled, release chan struct{}) {
 	s := newStallingSink()
 	c.SetAudioSink(s)
 	return s.stalled, s.release
+}
+
+// ringing dials n calls from caller to "bob" and waits until each has
+// rung on bob's side (an incoming call) or ended on the caller's side;
+// it returns the calls bob received and the callers' calls that ended.
+func ringing(t *testing.T, caller *sinch.SinchClient, incoming <-chan inbound, n int) (received []inbound, ended []*call.Call) {
+	t.Helper()
+	type placed struct {
+		c   *call.Call
+		rec *recorder
+	}
+	var out []placed
+	for range n {
+		c, rec := dial(t, caller, "bob", nil)
+		out = append(out, placed{c, rec})
+	}
+	deadline := time.After(waitTimeout)
+	for len(received)+len(ended) < n {
+		ended = ended[:0]
+		for _, p := range out {
+			select {
+			case <-p.rec.ended:
+				ended = append(ended, p.c)
+			default:
+			}
+		}
+		select {
+		case in := <-incoming:
+			received = append(received, in)
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("after %v: %d calls rang, %d ended, of %d", waitTimeout, len(received), len(ended), n)
+		}
+	}
+	return received, ended
+}
+
+// TestIncomingCallsBeyondTheBoundAreDeclined: with the default bound,
+// DefaultMaxIncomingCalls calls ring at once; the ones beyond are declined
+// at once (the caller's call ends Denied) without reaching the app; an
+// answered call frees its slot.
+func TestIncomingCallsBeyondTheBoundAreDeclined(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := startClient(t, srv, "alice")
+	bob := startClient(t, srv, "bob")
+	incoming := onIncoming(bob, nil)
+
+	const extra = 2
+	received, ended := ringing(t, alice, incoming, sinch.DefaultMaxIncomingCalls+extra)
+	require.Len(t, received, sinch.DefaultMaxIncomingCalls, "calls that rang")
+	require.Len(t, ended, extra, "calls declined")
+	for _, c := range ended {
+		require.Equal(t, call.Denied, c.Details().EndCause)
+	}
+
+	// Answering one frees a slot: the next call rings, the one after is declined.
+	first := received[0]
+	require.NoError(t, first.call.Answer())
+	first.rec.waitEstablished(t)
+	more, moreEnded := ringing(t, alice, incoming, 2)
+	require.Len(t, more, 1)
+	require.Len(t, moreEnded, 1)
+	require.Equal(t, call.Denied, moreEnded[0].Details().EndCause)
+}
+
+// TestMaxIncomingCalls: the builder's bound applies, and a declined or
+// ended ringing call frees its slot.
+func TestMaxIncomingCalls(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := startClient(t, srv, "alice")
+	bob := startClient(t, srv, "bob", func(b *sinch.SinchClientBuilder) { b.MaxIncomingCalls(1) })
+	incoming := onIncoming(bob, nil)
+
+	received, ended := ringing(t, alice, incoming, 3)
+	require.Len(t, received, 1)
+	require.Len(t, ended, 2)
+	require.NoError(t, received[0].call.Hangup()) // declines it: Denied
+	received[0].rec.waitEnded(t)
+	again, againEnded := ringing(t, alice, incoming, 1)
+	require.Len(t, again, 1, "the slot is free again")
+	require.Empty(t, againEnded)
 }

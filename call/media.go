@@ -159,6 +159,9 @@ func (a *actor) offer() (webrtc.SessionDescription, error) {
 // answerOffer builds the callee's peer connection for offer and sets its
 // answer.
 func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+	if a.c.overLimit { // declined (Deny) before anything is built
+		return webrtc.SessionDescription{}, a.ctl.errTooManyIncoming()
+	}
 	if !rtc.OffersPCMU(offer.SDP) {
 		return webrtc.SessionDescription{}, &errs.SinchError{Domain: errs.Generic, Fatal: true,
 			Message: "the caller offers no PCMU (G.711) audio, the only audio codec this SDK decodes"}
