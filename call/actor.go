@@ -89,6 +89,9 @@ type actor struct {
 	videoPaused bool // PauseVideo is in force
 
 	rtpStarted chan struct{} // closed by pion's OnTrack; see awaitRTPStart
+	// localAnswer: inbound, the answer sent in the Ack, set as the local
+	// description when the user answers (startGathering).
+	localAnswer *webrtc.SessionDescription
 
 	key       []byte // the call's session key; nil until known
 	self      peer   // this instance as the call knows it, kept if the client's is replaced
@@ -227,6 +230,10 @@ func (a *actor) onAnswered() {
 	a.answered = true
 	if a.c.dir == Inbound {
 		a.ctl.stopRinging(a.c)
+		if err := a.startGathering(); err != nil {
+			a.fail(err)
+			return
+		}
 	}
 	a.setState(Answered)
 	setup := a.timeouts().Setup

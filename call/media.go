@@ -183,10 +183,24 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 	if err != nil {
 		return answer, webrtcError("creating the answer", err)
 	}
-	if err := a.pc.SetLocalDescription(answer); err != nil {
-		return answer, webrtcError("setting the answer", err)
-	}
+	a.localAnswer = &answer // set when the user answers: see startGathering
 	return answer, nil
+}
+
+// startGathering sets the callee's answer as its local description once
+// the user answers: only then does pion gather candidates (opening its
+// sockets) and start ICE and DTLS, so a call that only rings costs no
+// socket and none of their goroutines.
+func (a *actor) startGathering() error {
+	answer := a.localAnswer
+	if answer == nil {
+		return nil
+	}
+	a.localAnswer = nil
+	if err := a.pc.SetLocalDescription(*answer); err != nil {
+		return webrtcError("setting the answer", err)
+	}
+	return nil
 }
 
 func webrtcError(step string, err error) error {
