@@ -156,3 +156,25 @@ func TestBadServerICEServerDoesNotFailCalls(t *testing.T) {
 	require.NoError(t, out.Hangup())
 	requireEachCallEndedOnce(t, alice, bob)
 }
+
+// TestAnswerWhileTheClientTerminates: Answer that is still sending its
+// Join when the client terminates fails with an error wrapping
+// ErrClientTerminated.
+func TestAnswerWhileTheClientTerminates(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	p := newProxy(t, srv.URL())
+	alice := newPeer(t, srv, srv.URL(), "alice")
+	bob := newPeer(t, srv, p.URL(), "bob")
+	alice.callUser(t, "bob")
+	in := waitFor(t, bob.incoming, 20*time.Second, "bob's incoming call")
+
+	p.Freeze() // the Join cannot be acknowledged
+	answered := make(chan error, 1)
+	go func() { answered <- in.Answer() }()
+	time.Sleep(300 * time.Millisecond) // Answer is waiting for the Join's ack
+	bob.Terminate()
+	p.Thaw()
+	err := waitFor(t, answered, 20*time.Second, "Answer to return")
+	require.ErrorIs(t, err, sinch.ErrClientTerminated)
+}
