@@ -67,7 +67,7 @@ const (
 
 // errHandshakeTooLarge fails a handshake whose response passes
 // maxHandshakeResponse.
-var errHandshakeTooLarge = errors.New("pubsub: the server's handshake response is over 64 KiB: it is not a WebSocket server")
+var errHandshakeTooLarge = errors.New("the server's handshake response is over 64 KiB: it is not a WebSocket server")
 
 // WSConn is a client connection to the WebSocket pub/sub server. It is safe for
 // concurrent use and implements PubSub.
