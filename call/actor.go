@@ -89,6 +89,9 @@ type actor struct {
 	videoPaused bool // PauseVideo is in force
 
 	rtpStarted chan struct{} // closed by pion's OnTrack; see awaitRTPStart
+	// localAnswer: inbound, the answer sent in the Ack, set as the local
+	// description when the user answers (startGathering).
+	localAnswer *webrtc.SessionDescription
 
 	key       []byte // the call's session key; nil until known
 	self      peer   // this instance as the call knows it, kept if the client's is replaced
@@ -225,6 +228,13 @@ func orDefault(d, def time.Duration) time.Duration {
 // onAnswered records the answer on either side and waits for media.
 func (a *actor) onAnswered() {
 	a.answered = true
+	if a.c.dir == Inbound {
+		a.ctl.stopRinging(a.c)
+		if err := a.startGathering(); err != nil {
+			a.fail(err)
+			return
+		}
+	}
 	a.setState(Answered)
 	setup := a.timeouts().Setup
 	a.timer.arm(a, setup, func() {
@@ -293,7 +303,7 @@ func (a *actor) end(cause EndCause, err error, farewell bool) {
 	}
 	a.closeMedia()
 	a.ctl.remove(a.c)
-	if a.routed {
+	if a.routed && !a.c.overLimit { // a declined flood costs no reports
 		a.report()
 	}
 	a.c.emit(func(l Listener) { l.OnCallEnded(a.c) })

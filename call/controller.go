@@ -51,6 +51,7 @@ type Controller struct {
 	mu        sync.Mutex
 	closed    bool
 	calls     map[string]*Call
+	ringing   int        // inbound calls holding a ringing slot (incoming.go)
 	farewells []farewell // not sent while the realtime channel was down
 	listeners listeners[ControllerListener]
 }
@@ -143,7 +144,7 @@ func (c *Controller) RemoveListener(l ControllerListener) {
 func (c *Controller) place(dest ocra.Destination, headers map[string]string, video bool, validate func() error) (*Call, error) {
 	ready := c.s.Ready()
 	if errors.Is(ready, errs.ErrClientTerminated) { // wins over every other error
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, ready)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), ready)
 	}
 	if err := validate(); err != nil {
 		return nil, err
@@ -152,7 +153,7 @@ func (c *Controller) place(dest ocra.Destination, headers map[string]string, vid
 		return nil, err
 	}
 	if ready != nil {
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, ready)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), ready)
 	}
 	var cli string
 	if dest.Type == ocra.DestPhoneNumber {
@@ -175,7 +176,7 @@ func (c *Controller) place(dest ocra.Destination, headers map[string]string, vid
 		DisplayName:       c.s.DisplayName(),
 	}
 	if !c.start(call, func(a *actor) { a.startOutbound(req) }) {
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, errs.ErrClientTerminated)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), errs.ErrClientTerminated)
 	}
 	return call, nil
 }
@@ -189,6 +190,7 @@ func (c *Controller) start(call *Call, first func(*actor)) bool {
 		return false
 	}
 	c.calls[call.id] = call
+	c.admitLocked(call)
 	c.actors.Add(1)
 	a := newActor(call)
 	call.inbox.push(first)
@@ -206,6 +208,7 @@ func (c *Controller) remove(call *Call) {
 	if c.calls[call.id] == call {
 		delete(c.calls, call.id)
 	}
+	c.stopRingingLocked(call)
 }
 
 // incoming tells the listeners of a new inbound call.

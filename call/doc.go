@@ -29,6 +29,10 @@
 // every callee device. Each callee device decrypts the Invite from its
 // broadcast channel with its instance key, sets the offer, answers it and
 // sends Ack (its answer) to the caller's signal channel: the caller rings.
+// The callee sets that answer as its local description, which starts ICE
+// gathering, only when its user answers. At most MaxIncomingCalls (builder,
+// default 16) inbound calls ring at once; an Invite beyond them is declined
+// with Deny before anything is built.
 // The caller keeps every device's answer and candidates but sets none until
 // a device sends Join (its user answered): then it sets that answer and
 // candidates, and publishes Joined naming the device to c.<callId>, which

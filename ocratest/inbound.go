@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
@@ -29,7 +30,7 @@ import (
 // live instance, the backend refused the call or ctx ended first.
 func (s *Server) CallFromPhone(ctx context.Context, from, toUser string) error {
 	if !isE164(from) {
-		return fmt.Errorf("ocratest: CallFromPhone: %q is not an E.164 number", from)
+		return fmt.Errorf("ocratest: CallFromPhone: %s is not an E.164 number", errs.Quote(from))
 	}
 	callID := newUUID()
 	dest := ocra.Destination{Domain: domainApp, Type: ocra.DestUserID, Identity: toUser}
