@@ -8,9 +8,6 @@ import "strconv"
 // ProtocolVersion is the MXP version this package speaks.
 const ProtocolVersion = 10
 
-// MaxPartLen is the most base64 characters one frame part holds.
-const MaxPartLen = 1400
-
 // Method is an MXP message method.
 type Method int
 
@@ -49,16 +46,21 @@ const (
 
 // Message is one MXP message, with the wire's short JSON keys.
 type Message struct {
-	Method            Method            `json:"md"`
-	BodyType          string            `json:"bt,omitempty"`
-	Body              string            `json:"bd,omitempty"`
-	Version           int               `json:"bv"`
-	FromUser          string            `json:"fu,omitempty"`
-	FromID            string            `json:"fi,omitempty"` // instanceId:subInstanceId
-	FromInstance      string            `json:"fd,omitempty"`
-	FromSubInstance   string            `json:"fsi,omitempty"`
-	FromSignalChannel string            `json:"fs,omitempty"`
-	NVPs              map[string]string `json:"nvps,omitempty"`
+	Method   Method `json:"md"`
+	BodyType string `json:"bt,omitempty"`
+	Body     string `json:"bd,omitempty"`
+	// Version is sent as bv; DecodeMessage sets it to ProtocolVersion when
+	// a message has none, as Sinch's 2.x messages do not.
+	Version           int    `json:"bv"`
+	FromUser          string `json:"fu,omitempty"`
+	FromID            string `json:"fi,omitempty"` // instanceId:subInstanceId
+	FromInstance      string `json:"fd,omitempty"`
+	FromSubInstance   string `json:"fsi,omitempty"`
+	FromSignalChannel string `json:"fs,omitempty"`
+	// FromC is fc, which Sinch's SDKs send empty: its meaning is not
+	// public. It is always sent (empty unless a peer sent otherwise).
+	FromC string            `json:"fc"`
+	NVPs  map[string]string `json:"nvps,omitempty"`
 }
 
 // NVPDisplayName carries the caller's display name in an Invite (designed:
