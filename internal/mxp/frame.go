@@ -67,14 +67,18 @@ func (f Frame) String() string {
 // random positive message id shared by all its parts. sessionID must be a
 // valid session id and payload non-empty, as Encode ensures.
 func Split(sessionID, payload string) []string {
+	return split(sessionID, payload, randomMsgID)
+}
+
+func randomMsgID() string { return strconv.Itoa(int(rand.Int32N(math.MaxInt32)) + 1) }
+
+// split is Split with the message id of a multi-part message drawn from
+// newID; the golden tests fix it.
+func split(sessionID, payload string, newID func() string) []string {
 	if len(payload) <= SendPartLen(sessionID, singlePart) {
 		return []string{Frame{SessionID: sessionID, MsgID: singlePart, Total: 1, Data: payload}.String()}
 	}
-	return splitParts(sessionID, payload, strconv.Itoa(int(rand.Int32N(math.MaxInt32))+1))
-}
-
-// splitParts cuts payload into the parts of message msgID.
-func splitParts(sessionID, payload, msgID string) []string {
+	msgID := newID()
 	n := SendPartLen(sessionID, msgID)
 	total := (len(payload) + n - 1) / n
 	frames := make([]string, total)

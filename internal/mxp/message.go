@@ -1,6 +1,9 @@
 // Package mxp is Sinch's MXP signalling, protocol version 10 (protocol.md
-// section 5): text frames, multi-part split and reassembly, AES-CBC
-// encryption and the short-key message model.
+// section 5 as amended by real-wire.md section 2): text frames, multi-part
+// split and reassembly, AES-CBC encryption, the short-key message model,
+// and the rules both sides of a call follow: who a message is from (fi, fd,
+// fu, fc), whom it is for (nvps.to) and the Joined client body. The golden
+// fixtures in testdata/golden pin every message kind on the wire.
 package mxp
 
 import "strconv"

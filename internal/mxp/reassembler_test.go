@@ -144,9 +144,9 @@ func TestReassemblerDefaults(t *testing.T) {
 func TestReassemblerLargePartsTotalBounded(t *testing.T) {
 	r := NewReassembler(4, time.Minute)
 	big := strings.Repeat("A", MaxPartLen)
-	payload, complete := add(t, r, part("c", "5", 1, 2, big[:3<<10]), t0)
+	_, complete := add(t, r, part("c", "5", 1, 2, big[:3<<10]), t0)
 	assert.False(t, complete)
-	payload, complete = add(t, r, part("c", "5", 0, 2, big), t0)
+	payload, complete := add(t, r, part("c", "5", 0, 2, big), t0)
 	require.True(t, complete)
 	assert.Len(t, payload, MaxPartLen+3<<10)
 
