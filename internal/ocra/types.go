@@ -171,12 +171,26 @@ type CreateCallResponse struct {
 	PublicCallHeaders map[string]string `json:"publicCallHeaders,omitempty"`
 }
 
-// CallReport is the body of POST /calls/{callId}/reports.
+// CallReport is the body of POST /calls/{callId}/reports: the full shape
+// of real-wire.md section 2 (reportId, instance{id, deviceId, version},
+// userId, the call's identifiers and its outcome).
 type CallReport struct {
-	CallID    string    `json:"callId"`
-	Direction string    `json:"direction"`
-	StartTime time.Time `json:"startTime"`
-	Duration  float64   `json:"duration"` // seconds, established to ended
-	Result    string    `json:"result"`   // the end cause
-	Error     string    `json:"error,omitempty"`
+	ReportID     string         `json:"reportId"` // a random UUID, one per report
+	CallID       string         `json:"callId"`
+	Instance     ReportInstance `json:"instance"` // the reporting instance
+	UserID       string         `json:"userId"`   // its user
+	Direction    string         `json:"direction"`
+	RemoteUserID string         `json:"remoteUserId,omitempty"` // whom the call was with
+	StartTime    time.Time      `json:"startTime"`
+	EndTime      time.Time      `json:"endTime"`
+	Duration     float64        `json:"duration"` // seconds, established to ended
+	Result       string         `json:"result"`   // the end cause
+	Error        string         `json:"error,omitempty"`
+}
+
+// ReportInstance names the instance that sends a call report.
+type ReportInstance struct {
+	ID       string  `json:"id"`
+	DeviceID string  `json:"deviceId"`
+	Version  Version `json:"version"`
 }
