@@ -3,6 +3,7 @@ package ocratest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
 // decodeInvite decodes a one-part MXP frame received on a broadcast channel.
@@ -263,5 +265,40 @@ func waitDone(t *testing.T, done <-chan struct{}) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("connection still open")
+	}
+}
+
+// TestKeySizes: the server can hand out 16- and 24-byte MXP keys (Sinch's
+// real instance keys are 16 bytes), and refuses sizes AES does not have.
+func TestKeySizes(t *testing.T) {
+	s := newServer(t, ocratest.WithInstanceKeySize(16), ocratest.WithSessionKeySize(24))
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	bob, reg := register(t, s, c, "bob")
+	_, rx := realtime(t, s, c, bob)
+	if key, err := ocra.DecodeSecret(reg.Config.RTCProfile.Key); err != nil || len(key) != 16 {
+		t.Fatalf("instance key of %d bytes (%v), want 16", len(key), err)
+	}
+	resp, err := c.CreateCall(context.Background(), alice, offer("call-keys", "bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key, err := ocra.DecodeSecret(resp.MXPEncryptionKey); err != nil || len(key) != 24 {
+		t.Errorf("session key of %d bytes (%v), want 24", len(key), err)
+	}
+	_, inv := decodeInvite(t, receive(t, rx), reg.Config.RTCProfile.Key)
+	if inv.NVPs[mxp.NVPKey] != resp.MXPEncryptionKey {
+		t.Errorf("the Invite carries key %q, want the call's", inv.NVPs[mxp.NVPKey])
+	}
+
+	for _, opt := range []ocratest.Option{ocratest.WithInstanceKeySize(20), ocratest.WithSessionKeySize(64)} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "not 16, 24 or 32 bytes") {
+					t.Errorf("NewServer with a bad key size: panic %v", r)
+				}
+			}()
+			ocratest.NewServer(opt).Close()
+		}()
 	}
 }
