@@ -402,10 +402,10 @@ func parseInvite(key []byte, callID, payload string) (*invite, error) {
 	}
 	from := m.SenderInstance()
 	if from == "" || m.FromUser == "" {
-		return nil, errors.New("Invite does not name the caller")
+		return nil, errors.New("the Invite does not name the caller")
 	}
 	if m.FromSignalChannel == "" {
-		return nil, errors.New("Invite does not name the caller's signal channel (fs)")
+		return nil, errors.New("the Invite does not name the caller's signal channel (fs)")
 	}
 	in := &invite{
 		callID:      callID,
@@ -415,14 +415,14 @@ func parseInvite(key []byte, callID, payload string) (*invite, error) {
 	}
 	in.caller.learn(m)
 	if in.key, err = base64.StdEncoding.DecodeString(m.NVPs[mxp.NVPKey]); err != nil || !validKeySize(len(in.key)) {
-		return nil, errors.New("Invite carries no usable session key")
+		return nil, errors.New("the Invite carries no usable session key")
 	}
 	if in.offer, err = rtc.ParseDescription(m.NVPs[mxp.NVPSDP], webrtc.SDPTypeOffer); err != nil {
 		return nil, err
 	}
 	if ph := m.NVPs[mxp.NVPHeaders]; ph != "" {
 		if err := json.Unmarshal([]byte(ph), &in.headers); err != nil {
-			return nil, fmt.Errorf("Invite headers are not a JSON object of strings: %w", err)
+			return nil, fmt.Errorf("the Invite headers are not a JSON object of strings: %w", err)
 		}
 	}
 	in.video, _ = strconv.ParseBool(m.NVPs[mxp.NVPVideo])
