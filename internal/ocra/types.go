@@ -89,7 +89,7 @@ type Config struct {
 type RTCProfile struct {
 	BroadcastChannel string `json:"broadcastChannel"`
 	SignalChannel    string `json:"signalChannel"`
-	Key              string `json:"key"` // base64 of 32 random bytes
+	Key              string `json:"key"` // base64 of 16, 24 or 32 random bytes
 }
 
 // RTCConfig carries the pub/sub settings.
@@ -164,8 +164,8 @@ type CallInstance struct {
 // CreateCallResponse answers POST /calls.
 type CreateCallResponse struct {
 	CallID            string            `json:"callId"`
-	MXPEncryptionKey  string            `json:"mxpEncryptionKey"` // base64 of 32 bytes
-	MXPSignalChannel  string            `json:"mxpSignalChannel"` // c.<callId>
+	MXPEncryptionKey  string            `json:"mxpEncryptionKey"` // base64 of 16, 24 or 32 bytes
+	MXPSignalChannel  string            `json:"mxpSignalChannel"` // the call's channel (opaque): what goes to every callee device
 	Instances         []CallInstance    `json:"instances"`
 	StartTime         time.Time         `json:"startTime"`
 	PublicCallHeaders map[string]string `json:"publicCallHeaders,omitempty"`
