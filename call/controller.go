@@ -13,7 +13,6 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
@@ -236,10 +235,11 @@ func (c *Controller) background(f func()) {
 // apart so that Controller exports only the public API.
 type engine Controller
 
-// HandleMessage takes a frame from the realtime channel: Invites on the
-// broadcast channel create inbound calls; everything else goes to the call
-// its session id names. Frames that cannot be parsed, and messages of
-// unknown calls, are dropped.
+// HandleMessage takes a frame from the realtime channel: what arrives on
+// another channel than the instance's signal channel (the broadcast
+// channel, whatever the server named it) is an Invite and may create an
+// inbound call; everything else goes to the call its session id names.
+// Frames that cannot be parsed, and messages of unknown calls, are dropped.
 func (e *engine) HandleMessage(channel, message string) {
 	f, err := mxp.ParseFrame(message)
 	if err != nil {
@@ -255,7 +255,7 @@ func (e *engine) HandleMessage(channel, message string) {
 		return
 	}
 	ctl := (*Controller)(e)
-	if channel == pubsub.PrefixBroadcast+e.s.InstanceID() {
+	if channel != e.s.SignalChannel() {
 		ctl.handleInvite(f.SessionID, payload)
 		return
 	}
