@@ -89,13 +89,6 @@ func (s clientSession) SignalChannel() string {
 	return ""
 }
 
-func (s clientSession) BroadcastChannel() string {
-	if inst := s.instance(); inst != nil {
-		return inst.config.RTCProfile.BroadcastChannel
-	}
-	return ""
-}
-
 func (s clientSession) REST() (*ocra.Client, ocra.Credentials) {
 	if inst := s.instance(); inst != nil {
 		return s.c.rest, inst.creds

@@ -279,7 +279,7 @@ func (s *Server) addInstance(req *ocra.CreateInstanceRequest, exp time.Time) ins
 		version:      req.Version,
 	}
 	in.secret, in.secretText = randomKey(instanceSecretSize)
-	in.key, in.keyText = randomKey(mxpKeySize)
+	in.key, in.keyText = randomKey(s.opts.instanceKeyBytes())
 	in.broadcastChannel, in.signalChannel = newChannel('B'), newChannel('S')
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -33,13 +33,11 @@ type Session interface {
 	Post(f func()) bool
 	Logger() *slog.Logger
 
-	// InstanceID, InstanceKey, SignalChannel and BroadcastChannel describe
-	// the registered instance; valid once Ready is nil. Channel names are
-	// opaque: the server chooses them.
+	// InstanceID, InstanceKey and SignalChannel describe the registered
+	// instance; valid once Ready is nil.
 	InstanceID() string
 	InstanceKey() []byte // the MXP key that Invites to this instance use
 	SignalChannel() string
-	BroadcastChannel() string // where Invites arrive
 
 	// REST returns the Ocra client and this instance's credentials.
 	REST() (*ocra.Client, ocra.Credentials)
@@ -57,6 +55,9 @@ type Session interface {
 
 	// Timeouts are the call timeouts the user configured.
 	Timeouts() Timeouts
+	// MaxIncomingCalls bounds the inbound calls that ring at once (not yet
+	// answered or ended); 0 or less: the engine's default.
+	MaxIncomingCalls() int
 
 	// Audio settings of the client's audio.Controller.
 	AudioMuted() bool
