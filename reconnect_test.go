@@ -13,7 +13,9 @@ import (
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
-func TestReconnectAfterTheChannelDrops(t *testing.T) { forEachTransport(t, testReconnectAfterTheChannelDrops) }
+func TestReconnectAfterTheChannelDrops(t *testing.T) {
+	forEachTransport(t, testReconnectAfterTheChannelDrops)
+}
 
 func testReconnectAfterTheChannelDrops(t *testing.T, tr transport) {
 	srv := tr.server(t)

@@ -14,7 +14,9 @@ import (
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
-func TestCallAnsweredAndHungUpByCaller(t *testing.T) { forEachTransport(t, testCallAnsweredAndHungUpByCaller) }
+func TestCallAnsweredAndHungUpByCaller(t *testing.T) {
+	forEachTransport(t, testCallAnsweredAndHungUpByCaller)
+}
 
 func testCallAnsweredAndHungUpByCaller(t *testing.T, opts ...ocratest.Option) {
 	srv := ocratest.NewServer(opts...)

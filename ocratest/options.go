@@ -31,8 +31,8 @@ type options struct {
 	callbackURL       string
 	websocket         bool          // WithWebSocket
 	latency           time.Duration // WithLatency
-	instanceKeySize   int // bytes of instances' MXP keys; 0: mxpKeySize
-	sessionKeySize    int // bytes of calls' session keys; 0: sessionKeySize
+	instanceKeySize   int           // bytes of instances' MXP keys; 0: mxpKeySize
+	sessionKeySize    int           // bytes of calls' session keys; 0: sessionKeySize
 }
 
 // WithApplication sets the application key and secret (base64) the server
