@@ -181,7 +181,9 @@ func (c *PubNubConn) handshake(ctx context.Context) error {
 }
 
 // Cursor returns where both subscriptions stand: the cursor after the last
-// messages handed to the Handler. Pass it as Resume to the next dial.
+// messages handed to the Handler. Pass it as Resume to the next dial. Read
+// it after Close (which waits for the polls) to get the exact point: a
+// reply being handed to the Handler moves it once all its messages are.
 func (c *PubNubConn) Cursor() Cursor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
