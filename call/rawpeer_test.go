@@ -27,7 +27,7 @@ type rawPeer struct {
 	broadcast string // its channels, as the server named them
 	signal    string
 	key       []byte // its instance key
-	conn      *pubsub.WSConn
+	conn      pubsub.Conn // PubNub or the WebSocket, as the server's config says
 	rx        chan rawMessage
 }
 
@@ -61,24 +61,37 @@ func newRawPeer(t *testing.T, srv *ocratest.Server, user string) *rawPeer {
 		rx:        make(chan rawMessage, 256),
 	}
 	reasm := mxp.NewReassembler(0, 0)
-	p.conn, err = pubsub.Dial(ctx(t), rest.PubSubURL(), pubsub.DialOptions{
-		Header: rest.PubSubHeader(p.cr),
-		Handler: func(channel, text string) { // on the connection's read goroutine
-			f, err := mxp.ParseFrame(text)
-			if err != nil {
-				return
+	handler := func(channel, text string) { // on the connection's read goroutine
+		f, err := mxp.ParseFrame(text)
+		if err != nil {
+			return
+		}
+		if payload, complete, err := reasm.Add(f, time.Now()); err == nil && complete {
+			select {
+			case p.rx <- rawMessage{channel, f.SessionID, payload}:
+			default:
 			}
-			if payload, complete, err := reasm.Add(f, time.Now()); err == nil && complete {
-				select {
-				case p.rx <- rawMessage{channel, f.SessionID, payload}:
-				default:
-				}
-			}
-		},
+		}
+	}
+	ps := resp.Config.RTCConfig.MXPPubSubConfig
+	if ps.Transport == ocra.TransportWebSocket {
+		ws, err := pubsub.Dial(ctx(t), rest.PubSubURL(), pubsub.DialOptions{Header: rest.PubSubHeader(p.cr), Handler: handler})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = ws.Close() })
+		require.NoError(t, ws.Subscribe(ctx(t), p.broadcast, p.signal))
+		p.conn = ws
+		return p
+	}
+	pn, err := pubsub.DialPubNub(ctx(t), pubsub.PubNubOptions{
+		Origin:                pubsub.PubNubOrigin(ps.Hostname, ps.Port),
+		BroadcastSubscribeKey: ps.BroadcastSubscribeKey, BroadcastChannel: p.broadcast,
+		SignalSubscribeKey: ps.SignalSubscribeKey, SignalPublishKey: ps.SignalPublishKey, SignalChannel: p.signal,
+		Handler:    handler,
+		HTTPClient: srv.Client(),
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = p.conn.Close() })
-	require.NoError(t, p.conn.Subscribe(ctx(t), p.broadcast, p.signal))
+	t.Cleanup(func() { _ = pn.Close() })
+	p.conn = pn
 	return p
 }
 
