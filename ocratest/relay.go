@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
@@ -68,8 +69,15 @@ type pubnubRelay struct {
 // "/pubsub" followed by its path.
 func (s *Server) newPubNubRelay() *pubnubRelay {
 	pn := pubnub.New(pubnub.Options{Latency: s.opts.latency, Logger: s.log})
+	keys := pn.Keys()
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.applyFault(w, r, "/pubsub"+r.URL.Path) {
+		// Faults match the real path; what the server logs of it has
+		// no keys.
+		shown := r.Clone(r.Context())
+		shown.URL.Path = "/pubsub" + strings.NewReplacer(keys.BroadcastSubscribe, "{subKey}",
+			keys.SignalSubscribe, "{subKey}", keys.SignalPublish, "{pubKey}").Replace(r.URL.Path)
+		shown.URL.RawPath = ""
+		if s.applyFault(w, shown, "/pubsub"+r.URL.Path) {
 			return
 		}
 		pn.ServeHTTP(w, r)

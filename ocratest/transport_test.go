@@ -3,9 +3,12 @@ package ocratest_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,4 +144,40 @@ func TestNegativeLatencyPanics(t *testing.T) {
 		}
 	}()
 	ocratest.NewServer(ocratest.WithLatency(-time.Second)).Close()
+}
+
+// What the server logs of a faulted PubNub request carries no key.
+func TestPubNubFaultLogsNoKey(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	s := newServer(t, ocratest.WithLogger(slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	c := newClient(t, s)
+	alice, reg := register(t, s, c, "alice")
+	conn, _ := realtime(t, s, c, alice)
+	s.InjectFault(ocratest.Fault{Path: "/pubsub/publish", Status: http.StatusServiceUnavailable, Times: 1})
+	if err := conn.Publish(context.Background(), reg.Config.RTCProfile.SignalChannel, "x"); err == nil {
+		t.Fatal("the faulted publish succeeded")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	ps := reg.Config.RTCConfig.MXPPubSubConfig
+	if !strings.Contains(logs.String(), "injecting fault") {
+		t.Fatal("no fault logged")
+	}
+	for _, key := range []string{ps.BroadcastSubscribeKey, ps.SignalSubscribeKey, ps.SignalPublishKey} {
+		if strings.Contains(logs.String(), key) {
+			t.Errorf("a PubNub key is in the server's log:\n%s", logs.String())
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
