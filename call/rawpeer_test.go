@@ -26,7 +26,7 @@ type rawPeer struct {
 	rest      *ocra.Client
 	broadcast string // its channels, as the server named them
 	signal    string
-	key       []byte // its instance key
+	key       []byte      // its instance key
 	conn      pubsub.Conn // PubNub or the WebSocket, as the server's config says
 	rx        chan rawMessage
 }
