@@ -42,10 +42,15 @@ type Handler func(channel, message string)
 type DialOptions struct {
 	Header           http.Header   // the instance-signed upgrade headers
 	Handler          Handler       // nil drops incoming messages
-	TLSConfig        *tls.Config   // for wss URLs; nil uses the system defaults
+	TLSConfig        *tls.Config   // for wss URLs; nil uses Transport's, else the system defaults
 	HandshakeTimeout time.Duration // default 10 s
 	RequestTimeout   time.Duration // default for acks and pongs, 10 s
 	Logger           *slog.Logger  // nil discards logs
+	// Transport, when set, is the application's HTTP transport: the
+	// connection is dialled with its Proxy, DialContext, DialTLSContext and
+	// TLSClientConfig, as its HTTP requests are. nil: the environment's
+	// proxy (HTTP_PROXY, ...), the system's dialer and TLS roots.
+	Transport *http.Transport
 }
 
 const (
@@ -88,6 +93,18 @@ func Dial(ctx context.Context, url string, opts DialOptions) (*WSConn, error) {
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: cmp.Or(opts.HandshakeTimeout, defaultHandshakeTimeout),
 		TLSClientConfig:  opts.TLSConfig,
+	}
+	if t := opts.Transport; t != nil {
+		d.Proxy = t.Proxy // nil: no proxy, as for the transport's requests
+		d.NetDialContext = t.DialContext
+		if t.Proxy == nil {
+			// As http.Transport: DialTLSContext is for connections
+			// that do not go through a proxy.
+			d.NetDialTLSContext = t.DialTLSContext
+		}
+		if d.TLSClientConfig == nil {
+			d.TLSClientConfig = t.TLSClientConfig
+		}
 	}
 	ws, resp, err := d.DialContext(ctx, url, opts.Header)
 	if err != nil {
