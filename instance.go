@@ -154,17 +154,19 @@ func ttlWindow(days float64) (w time.Duration, ok bool) {
 // extendIn is how long from now (serverNow, on the server's clock) the
 // instance is extended: updateInstanceTtlWindowDays before it expires,
 // but never later than two thirds of its remaining life, so that
-// short-lived instances (test servers) are extended in time.
+// short-lived instances (test servers) are extended in time. A window as
+// long as the remaining life, or longer, is ignored: it would ask for
+// the next extension at once.
 func (inst *instance) extendIn(serverNow time.Time) time.Duration {
 	remaining := inst.expireAt.Sub(serverNow) // saturates, never overflows
 	if remaining <= 0 {
 		return 0
 	}
 	d := remaining / 3 * 2
-	if w, ok := ttlWindow(inst.config.UpdateInstanceTTLWindowDays); ok {
+	if w, ok := ttlWindow(inst.config.UpdateInstanceTTLWindowDays); ok && w < remaining {
 		d = min(d, remaining-w)
 	}
-	return max(d, 0)
+	return d
 }
 
 // minConfigRefresh bounds how often the configuration is fetched, whatever

@@ -28,8 +28,9 @@ type keeper struct {
 	ctx context.Context
 
 	// streak counts reconnect attempts since the last connection that
-	// held: one that answered a ping. A connection that drops before its
-	// first ping does not reset the backoff (flapping servers).
+	// held: one that answered its first ping, PingInterval after it
+	// opened. A connection that drops before does not reset the backoff
+	// (flapping servers).
 	streak int
 
 	extendAt    time.Time     // local clock
@@ -111,6 +112,9 @@ func (e *engine) keep(ctx context.Context) *SinchError {
 		if serr := k.reconnect(lost); serr != nil || ctx.Err() != nil {
 			return serr
 		}
+		// The new connection's first ping comes PingInterval after it
+		// opened: a connection that answers it has held that long.
+		ping.Reset(e.cfg.pingInterval)
 	}
 }
 
