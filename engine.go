@@ -204,7 +204,7 @@ func (e *engine) createInstance(ctx context.Context, jwt string) (*instance, *Si
 	if err != nil {
 		return nil, requestError("creating the instance", err)
 	}
-	inst, serr := newInstance(resp, e.rest.ServerNow(), e.log)
+	inst, serr := newInstance(resp)
 	if serr != nil {
 		// Delete what the server created, if its secret lets us.
 		if secret, err := ocra.DecodeSecret(resp.Instance.Secret); err == nil && resp.Instance.ID != "" {

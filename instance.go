@@ -1,7 +1,6 @@
 package sinch
 
 import (
-	"log/slog"
 	"math"
 	"runtime"
 	"slices"
@@ -22,7 +21,8 @@ type instance struct {
 	// config is the configuration the realtime connection was opened
 	// with; a refresh updates only its timing fields (see withTiming).
 	config ocra.Config
-	// expireAt is when the instance expires, on the server's clock.
+	// expireAt is when the instance expires, on the server's clock, as
+	// the server said (zero when it did not).
 	expireAt time.Time
 	// iceServers are the server's STUN and TURN servers; iceStale is set
 	// when fetching them failed, so the next refresh fetches them again.
@@ -55,14 +55,13 @@ const (
 	// extended when two thirds of its remaining life have passed.
 	maxTTLWindowDays = 365
 	// assumedLifetime is how long an instance is taken to live when the
-	// server's answer has no expireAt, or one already past (on the
-	// server's clock): it is extended after two thirds of it.
+	// server's answer has no expireAt, or one already past on the
+	// server's clock: it is extended after two thirds of it.
 	assumedLifetime = 24 * time.Hour
 )
 
-// newInstance checks the server's answer to POST /instances. serverNow is
-// the server's clock.
-func newInstance(resp *ocra.CreateInstanceResponse, serverNow time.Time, log *slog.Logger) (*instance, *SinchError) {
+// newInstance checks the server's answer to POST /instances.
+func newInstance(resp *ocra.CreateInstanceResponse) (*instance, *SinchError) {
 	secret, err := ocra.DecodeSecret(resp.Instance.Secret)
 	if err != nil || resp.Instance.ID == "" {
 		return nil, &SinchError{Domain: errs.API, Fatal: true,
@@ -81,7 +80,7 @@ func newInstance(resp *ocra.CreateInstanceResponse, serverNow time.Time, log *sl
 		key:      key,
 		caps:     slices.Clone(caps),
 		config:   resp.Config,
-		expireAt: checkExpiry(resp.Instance.ExpireAt, serverNow, log),
+		expireAt: resp.Instance.ExpireAt,
 	}, nil
 }
 
@@ -99,15 +98,11 @@ func mxpKey(b64 string) ([]byte, *SinchError) {
 	return key, nil
 }
 
-// checkExpiry returns the expiry the server sent, or serverNow plus
-// assumedLifetime when it sent none or one already past.
-func checkExpiry(expireAt, serverNow time.Time, log *slog.Logger) time.Time {
-	if expireAt.After(serverNow) {
-		return expireAt
-	}
-	log.Warn("the server's expireAt of the instance is missing or past; assuming it lives a day",
-		"expireAt", expireAt, "serverNow", serverNow)
-	return serverNow.Add(assumedLifetime)
+// validAt reports whether the instance is still valid at serverNow (on
+// the server's clock). An instance whose expiry is unknown is taken to be:
+// the server will say when it is not (40400).
+func (inst *instance) validAt(serverNow time.Time) bool {
+	return inst.expireAt.IsZero() || serverNow.Before(inst.expireAt)
 }
 
 // withConfig returns the instance with the configuration cfg, fetched
@@ -156,17 +151,19 @@ func ttlWindow(days float64) (w time.Duration, ok bool) {
 // but never later than two thirds of its remaining life, so that
 // short-lived instances (test servers) are extended in time. A window as
 // long as the remaining life, or longer, is ignored: it would ask for
-// the next extension at once.
-func (inst *instance) extendIn(serverNow time.Time) time.Duration {
+// the next extension at once. It is called right after the server's
+// answer: an expiry that is missing or already past is not believed
+// (assumed is set), and the instance is taken to live assumedLifetime.
+func (inst *instance) extendIn(serverNow time.Time) (d time.Duration, assumed bool) {
 	remaining := inst.expireAt.Sub(serverNow) // saturates, never overflows
-	if remaining <= 0 {
-		return 0
+	if inst.expireAt.IsZero() || remaining <= 0 {
+		return assumedLifetime / 3 * 2, true
 	}
-	d := remaining / 3 * 2
+	d = remaining / 3 * 2
 	if w, ok := ttlWindow(inst.config.UpdateInstanceTTLWindowDays); ok && w < remaining {
 		d = min(d, remaining-w)
 	}
-	return d
+	return d, false
 }
 
 // minConfigRefresh bounds how often the configuration is fetched, whatever

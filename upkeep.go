@@ -130,7 +130,12 @@ func (k *keeper) schedule(inst *instance) {
 // scheduleExtension plans the next extension of inst, judged on the
 // server's clock, and bounds the extension rate.
 func (k *keeper) scheduleExtension(inst *instance, now time.Time) {
-	in := inst.extendIn(k.e.rest.ServerNow())
+	serverNow := k.e.rest.ServerNow()
+	in, assumed := inst.extendIn(serverNow)
+	if assumed {
+		k.e.log.Warn("the server's expireAt of the instance is missing or past; assuming it lives a day (check the system clock)",
+			"expireAt", inst.expireAt, "serverNow", serverNow)
+	}
 	if in < k.extendEvery {
 		k.e.log.Warn("the instance would need another extension at once; waiting (check the system clock)",
 			"expireAt", inst.expireAt, "wait", k.extendEvery)
@@ -206,7 +211,7 @@ func (k *keeper) finishTask(r upkeepResult) error {
 	}
 	switch {
 	case errors.Is(serr, errNoCredentials):
-		if !k.e.rest.ServerNow().Before(s.inst.expireAt) {
+		if !s.inst.validAt(k.e.rest.ServerNow()) {
 			return &SinchError{Domain: errs.Session, Err: errInstanceExpired,
 				Message: "the instance expired before the application handed over a token to extend it: " + serr.Message}
 		}
@@ -252,11 +257,10 @@ func (e *engine) extend(ctx context.Context, inst *instance) upkeepResult {
 	if err != nil {
 		return upkeepResult{err: requestError("extending the instance", err)}
 	}
-	expireAt := checkExpiry(resp.ExpireAt, e.rest.ServerNow(), e.log)
-	e.log.Info("instance extended", "expireAt", expireAt)
+	e.log.Info("instance extended", "expireAt", resp.ExpireAt)
 	return upkeepResult{apply: func(cur *instance) *instance {
 		next := *cur
-		next.expireAt = expireAt
+		next.expireAt = resp.ExpireAt
 		return &next
 	}}
 }
