@@ -114,7 +114,7 @@ func (e *engine) run(ctx context.Context) {
 	inst, conn, serr := e.register(ctx)
 	if serr != nil {
 		if ctx.Err() == nil {
-			e.events.failed(serr)
+			e.fail(serr) // register left nothing behind
 		}
 		return
 	}

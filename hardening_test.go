@@ -115,8 +115,10 @@ func TestSlowTokenAtExtensionKeepsTheClientListening(t *testing.T) {
 	first := srv.Instances("alice")[0].ExpireAt
 
 	reg := waitFor(t, lst.asked, 10*time.Second, "the extension's OnCredentialsRequired")
+	start := time.Now()
 	srv.Disconnect("alice")
 	waitFor(t, reconnected, 10*time.Second, "OnClientReconnected while the token is awaited")
+	t.Logf("reconnected %v after the drop, while the token was awaited", time.Since(start).Round(time.Millisecond))
 	reg.Register(srv.Token("alice"))
 	require.Eventually(t, func() bool {
 		insts := srv.Instances("alice")
@@ -142,12 +144,14 @@ func TestExtensionWithoutATokenAsksAgain(t *testing.T) {
 	first := srv.Instances("alice")[0].ExpireAt
 
 	waitFor(t, lst.asked, 10*time.Second, "the extension's OnCredentialsRequired") // left unanswered
+	start := time.Now()
 	reg := waitFor(t, lst.asked, 10*time.Second, "OnCredentialsRequired asked again")
 	reg.Register(srv.Token("alice"))
 	require.Eventually(t, func() bool {
 		insts := srv.Instances("alice")
 		return len(insts) == 1 && insts[0].ExpireAt.After(first)
 	}, 10*time.Second, 10*time.Millisecond, "the instance extended with the second token")
+	t.Logf("extended %v after the unanswered request (CredentialsTimeout 500ms)", time.Since(start).Round(time.Millisecond))
 	require.True(t, c.IsStarted())
 	mu.Lock()
 	defer mu.Unlock()
@@ -191,9 +195,11 @@ func TestFlappingServerMeetsAGrowingBackoff(t *testing.T) {
 		srv.Disconnect("alice")
 		time.Sleep(time.Millisecond) // the flapping's pace, not a synchronisation
 	}
+	calm := time.Now()
 	require.Eventually(t, func() bool {
 		return events.get("reconnected") == events.get("reconnecting") && srv.Instances("alice")[0].Online
-	}, 10*time.Second, 10*time.Millisecond, "reconnected for good once the flapping stopped")
+	}, 10*time.Second, time.Millisecond, "reconnected for good once the flapping stopped")
+	t.Logf("reconnected for good %v after the flapping stopped", time.Since(calm).Round(time.Millisecond))
 	mu.Lock()
 	defer mu.Unlock()
 	t.Logf("%d reconnects in 2 s of flapping; delays asked for attempts %v", events.get("reconnected"), attempts)
@@ -252,8 +258,10 @@ func TestFailedClientRestartsWithoutTheOldChannel(t *testing.T) {
 		require.NotEqual(t, old, in.ID, "the old instance is gone before the failure is published")
 	}
 
+	restart := time.Now()
 	require.NoError(t, alice.Start())
 	require.NoError(t, alice.WaitStarted(waitCtx(t)))
+	t.Logf("started again in %v", time.Since(restart).Round(time.Millisecond))
 	var current string
 	for _, in := range srv.Instances("alice") {
 		if in.ID != old {
@@ -361,6 +369,8 @@ func TestStartTerminateLoopLeavesNoInstance(t *testing.T) {
 	slowAnswer(tp, "POST /instances", func() time.Duration { return rand.N(10 * time.Millisecond) }, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	start := time.Now()
+	defer func() { t.Logf("100 rounds in %v", time.Since(start).Round(time.Millisecond)) }()
 	for round := range 100 {
 		user := fmt.Sprintf("loop%d", round)
 		p := buildPeer(t, srv, srv.URL(), user, withTamper(tp))

@@ -78,11 +78,12 @@ func (e *engine) keep(ctx context.Context) *SinchError {
 		s := e.current()
 		var due <-chan time.Time
 		var done <-chan upkeepResult
-		timer := time.NewTimer(time.Until(k.nextDue()))
+		var timer *time.Timer
 		if k.task == nil {
+			timer = time.NewTimer(time.Until(k.nextDue()))
 			due = timer.C
 		} else {
-			done = k.task.done
+			done = k.task.done // the next task is planned when it ends
 		}
 		var lost error
 		select {
@@ -98,7 +99,9 @@ func (e *engine) keep(ctx context.Context) *SinchError {
 		case r := <-done:
 			lost = k.finishTask(r)
 		}
-		timer.Stop()
+		if timer != nil {
+			timer.Stop()
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
