@@ -24,9 +24,13 @@ type cursorConn interface {
 //
 // This is the one place that knows the transports. Today it dials the
 // WebSocket stand-in of protocol.md section 4 on the REST host, which has
-// no cursor. The PubNub transport (real-wire.md section 1) is selected
-// here by the configuration's rtcConfig.mxpPubSubConfig (host, keys) with
-// opts.httpClient carrying its requests and resume as its cursor.
+// no cursor. The PubNub transport (real-wire.md section 1) joins here,
+// chosen by the configuration's rtcConfig.mxpPubSubConfig.transport ("" or
+// "pubnub": PubNub; "websocket": this WebSocket), dialled with
+// pubsub.PubNubOptions filled from inst.config (mxpPubSubConfig's host and
+// keys, rtcProfile's channels), deliver as its Handler, the realtime
+// options' httpClient for its requests and resume as its cursor. Its
+// connection implements cursorConn.
 func (e *engine) dialRealtime(ctx context.Context, inst *instance, deliver pubsub.Handler, _ *pubsub.Cursor) (pubsub.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
 	defer cancel()
@@ -124,11 +128,11 @@ func newChannel(handle pubsub.Handler) *channel { return &channel{handle: handle
 
 // deliver hands a message to the call engine unless the channel is closed.
 // The transport calls it on its read goroutine.
-func (c *channel) deliver(channel, message string) {
+func (c *channel) deliver(name, message string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closed {
-		c.handle(channel, message)
+		c.handle(name, message)
 	}
 }
 
