@@ -68,6 +68,7 @@ func TestBadInput(t *testing.T) {
 		{"Build: CallSetupTimeout 0", build(builder().CallSetupTimeout(0)), invalid, []string{"CallSetupTimeout"}},
 		{"Build: PingInterval 0", build(builder().PingInterval(0)), invalid, []string{"PingInterval"}},
 		{"Build: MaxReconnects -5", build(builder().MaxReconnects(-5)), invalid, []string{"MaxReconnects", "-5"}},
+		{"Build: MaxIncomingCalls 0", build(builder().MaxIncomingCalls(0)), invalid, []string{"MaxIncomingCalls must be 1 or more"}},
 
 		// SinchClient.
 		{"Start twice", alice.Start, sinch.ErrAlreadyStarted, nil},

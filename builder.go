@@ -11,8 +11,10 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
 // DefaultEnvironmentHost is the Ocra host used when EnvironmentHost is not set.
@@ -30,6 +32,8 @@ const (
 	DefaultPingInterval         = 30 * time.Second
 	// DefaultMaxReconnects: reconnect for as long as the client runs.
 	DefaultMaxReconnects = -1
+	// DefaultMaxIncomingCalls: see MaxIncomingCalls.
+	DefaultMaxIncomingCalls = call.DefaultMaxIncomingCalls
 )
 
 // SinchClientBuilder collects a client's settings; Build checks them all.
@@ -55,6 +59,7 @@ type SinchClientBuilder struct {
 	pingInterval         time.Duration
 	maxReconnects        int
 	reconnectDelay       func(attempt int) time.Duration
+	maxIncomingCalls     int
 }
 
 // GetSinchClientBuilder returns a builder with the defaults set.
@@ -70,6 +75,7 @@ func GetSinchClientBuilder() *SinchClientBuilder {
 		pingInterval:         DefaultPingInterval,
 		maxReconnects:        DefaultMaxReconnects,
 		reconnectDelay:       DefaultReconnectDelay,
+		maxIncomingCalls:     DefaultMaxIncomingCalls,
 	}
 }
 
@@ -123,7 +129,10 @@ func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
 }
 
 // ICEServers sets STUN and TURN servers for calls, in addition to those the
-// server hands out.
+// server hands out. Build refuses an entry that no peer connection could
+// use (a URL pion cannot parse, a TURN server without username and
+// credential), naming it; a bad entry the server hands out is dropped with
+// a warning instead, so that it cannot fail calls.
 func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClientBuilder {
 	b.iceServers = append([]webrtc.ICEServer(nil), servers...)
 	return b
@@ -210,6 +219,17 @@ func (b *SinchClientBuilder) ReconnectDelay(delay func(attempt int) time.Duratio
 	return b
 }
 
+// MaxIncomingCalls bounds the inbound calls that ring at once: received,
+// not yet answered or ended. Each costs a WebRTC peer connection (the
+// callee's answer travels in its Ack, before the user answers). An Invite
+// that comes while n others ring is declined at once, without building
+// anything and without OnIncomingCall: the caller's call ends Denied. An
+// answered call frees its slot. Default 16 (DefaultMaxIncomingCalls).
+func (b *SinchClientBuilder) MaxIncomingCalls(n int) *SinchClientBuilder {
+	b.maxIncomingCalls = n
+	return b
+}
+
 // Bounds of DefaultReconnectDelay.
 const (
 	minReconnectDelay = 250 * time.Millisecond
@@ -238,11 +258,11 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 	case b.applicationKey == "":
 		return nil, errs.Invalid("ApplicationKey is empty: copy the key from the Sinch dashboard")
 	case !uuidPattern.MatchString(b.applicationKey):
-		return nil, errs.Invalid("ApplicationKey %q is not a UUID", b.applicationKey)
+		return nil, errs.Invalid("ApplicationKey %s is not a UUID", errs.Quote(b.applicationKey))
 	case ocra.CheckUserID(b.userID) != nil:
 		return nil, errs.Invalid("UserID %v", ocra.CheckUserID(b.userID))
 	case b.callerIdentifier != "" && !e164Pattern.MatchString(b.callerIdentifier):
-		return nil, errs.Invalid("CallerIdentifier %q is not an E.164 number (+ and up to 15 digits)", b.callerIdentifier)
+		return nil, errs.Invalid("CallerIdentifier %s is not an E.164 number (+ and up to 15 digits)", errs.Quote(b.callerIdentifier))
 	}
 	base, err := parseEnvironmentHost(b.environmentHost)
 	if err != nil {
@@ -261,6 +281,12 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 	if b.maxReconnects < -1 {
 		return nil, errs.Invalid("MaxReconnects must be -1 (no limit) or more, not %d", b.maxReconnects)
 	}
+	if b.maxIncomingCalls < 1 {
+		return nil, errs.Invalid("MaxIncomingCalls must be 1 or more, not %d", b.maxIncomingCalls)
+	}
+	if _, refused := rtc.ValidICEServers(b.iceServers); len(refused) > 0 {
+		return nil, errs.Invalid("ICEServers: %v", refused[0])
+	}
 	return newClient(b, base)
 }
 
@@ -276,13 +302,13 @@ func parseEnvironmentHost(host string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return "", errs.Invalid("EnvironmentHost %q is not a host name or an http(s) URL", host)
+		return "", errs.Invalid("EnvironmentHost %s is not a host name or an http(s) URL", errs.Quote(host))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return "", errs.Invalid("EnvironmentHost %q: scheme must be https (or http for a local test server)", host)
+		return "", errs.Invalid("EnvironmentHost %s: scheme must be https (or http for a local test server)", errs.Quote(host))
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
-		return "", errs.Invalid("EnvironmentHost %q must be a host, not a URL with a path, query or user", host)
+		return "", errs.Invalid("EnvironmentHost %s must be a host, not a URL with a path, query or user", errs.Quote(host))
 	}
 	return u.Scheme + "://" + u.Host, nil
 }

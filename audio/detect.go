@@ -2,6 +2,7 @@ package audio
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -50,12 +51,36 @@ type ToneDetector struct {
 	changed chan struct{} // closed on the next write; nil when nobody waits
 }
 
+// Bounds of a ToneDetector's window. The window is kept in memory (2 bytes
+// a sample, 960 KB for MaxToneWindow) and each measurement reads all of it.
+const (
+	MinToneWindow = 20 * time.Millisecond // one frame
+	MaxToneWindow = time.Minute
+)
+
 // NewToneDetector returns a detector that measures the last window of audio
-// at [SampleRate]. A window shorter than one frame (20 ms) is raised to one
-// frame.
+// at [SampleRate]. The window is clamped to MinToneWindow..MaxToneWindow:
+// shorter ones (zero and negative too) are raised to one frame, longer ones
+// cut to a minute. Use [NewToneDetectorChecked] to have such a window
+// refused instead.
 func NewToneDetector(window time.Duration) *ToneDetector {
-	n := max(int(window.Seconds()*SampleRate), FrameSize)
-	return &ToneDetector{ring: make([]int16, n)}
+	window = min(max(window, MinToneWindow), MaxToneWindow)
+	return &ToneDetector{ring: make([]int16, windowSamples(window))}
+}
+
+// NewToneDetectorChecked is NewToneDetector for a window that must lie
+// within MinToneWindow..MaxToneWindow: any other gives an error.
+func NewToneDetectorChecked(window time.Duration) (*ToneDetector, error) {
+	if window < MinToneWindow || window > MaxToneWindow {
+		return nil, fmt.Errorf("audio: tone detector window %v is outside %v..%v", window, MinToneWindow, MaxToneWindow)
+	}
+	return NewToneDetector(window), nil
+}
+
+// windowSamples is how many samples at SampleRate a window holds, at least
+// one frame.
+func windowSamples(window time.Duration) int {
+	return max(int(window*SampleRate/time.Second), FrameSize)
 }
 
 // WriteFrame appends frame to the window, dropping the oldest samples. It

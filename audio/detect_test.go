@@ -3,6 +3,7 @@ package audio
 import (
 	"context"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -115,5 +116,30 @@ func BenchmarkGoertzelFrame(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Goertzel(frame, SampleRate, 1000)
+	}
+}
+
+// TestToneDetectorWindowIsBounded: a day-long window (1.4 GB of samples)
+// is cut to MaxToneWindow, and the checked constructor refuses it.
+func TestToneDetectorWindowIsBounded(t *testing.T) {
+	for _, w := range []time.Duration{24 * time.Hour, math.MaxInt64, MaxToneWindow + time.Millisecond} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		d := NewToneDetector(w)
+		runtime.ReadMemStats(&after)
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(2<<20), "window %v allocated too much", w)
+		assert.Equal(t, int(MaxToneWindow.Seconds()*SampleRate), len(d.ring), "window %v", w)
+		_, err := NewToneDetectorChecked(w)
+		assert.ErrorContains(t, err, "outside 20ms..1m0s", "window %v", w)
+	}
+	for _, w := range []time.Duration{0, -time.Hour, math.MinInt64, time.Millisecond} {
+		assert.Equal(t, FrameSize, len(NewToneDetector(w).ring), "window %v is raised to a frame", w)
+		_, err := NewToneDetectorChecked(w)
+		assert.Error(t, err, "window %v", w)
+	}
+	for _, w := range []time.Duration{MinToneWindow, time.Second, MaxToneWindow} {
+		d, err := NewToneDetectorChecked(w)
+		require.NoError(t, err)
+		assert.Equal(t, int(w.Seconds()*SampleRate), len(d.ring))
 	}
 }

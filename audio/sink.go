@@ -5,7 +5,8 @@ package audio
 // WriteFrame is called from the call's media goroutine with each frame of
 // received audio at [SampleRate]. The slice is reused once WriteFrame returns:
 // a sink that keeps samples must copy them. WriteFrame should return quickly;
-// a slow sink delays the audio that follows.
+// a slow sink delays the audio that follows. A call that ends does not wait
+// for a blocked WriteFrame (Hangup and Terminate return).
 type Sink interface {
 	WriteFrame(frame []int16) error
 }

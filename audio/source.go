@@ -7,7 +7,10 @@ import "math"
 // ReadFrame fills all of frame with the next len(frame) samples at
 // [SampleRate]. It returns [io.EOF] when the source has ended; the call then
 // sends silence. The SDK reads a source from one goroutine at a time, so an
-// implementation need not be safe for concurrent use.
+// implementation need not be safe for concurrent use. While ReadFrame
+// blocks, the call sends nothing; a call that ends does not wait for a
+// blocked ReadFrame (Hangup and Terminate return), and stops reading once
+// it returns.
 type Source interface {
 	ReadFrame(frame []int16) error
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -89,10 +90,13 @@ type actor struct {
 	videoPaused bool // PauseVideo is in force
 
 	rtpStarted chan struct{} // closed by pion's OnTrack; see awaitRTPStart
+	// localAnswer: inbound, the answer sent in the Ack, set as the local
+	// description when the user answers (startGathering).
+	localAnswer *webrtc.SessionDescription
 
 	key       []byte // the call's session key; nil until known
 	self      peer   // this instance as the call knows it, kept if the client's is replaced
-	virtual   string // outbound: the call's virtual channel, c.<callId>
+	virtual   string // outbound: the call's signal channel, mxpSignalChannel of POST /calls
 	routed    bool   // the server knows the call: it gets a report
 	peer      peer   // inbound: the caller; outbound: the device that answered
 	devices   map[string]*device
@@ -135,10 +139,12 @@ func (t *actorTimer) stop() {
 	}
 }
 
-// peer is a remote instance in the call.
+// peer is a device in the call, as its messages name it.
 type peer struct {
 	instance string
-	channel  string // its signal channel
+	fi       string // instance:subInstance; "" until known, then nvps.to
+	channel  string // its signal channel (fs)
+	user     string
 }
 
 // Bounds of what a caller keeps of callee devices that have not answered.
@@ -154,6 +160,7 @@ type device struct {
 	peer
 	answer     *webrtc.SessionDescription // from its Ack
 	candidates []webrtc.ICECandidateInit
+	joined     bool // its Join came before its Ack
 }
 
 func newActor(c *Call) *actor {
@@ -225,6 +232,13 @@ func orDefault(d, def time.Duration) time.Duration {
 // onAnswered records the answer on either side and waits for media.
 func (a *actor) onAnswered() {
 	a.answered = true
+	if a.c.dir == Inbound {
+		a.ctl.stopRinging(a.c)
+		if err := a.startGathering(); err != nil {
+			a.fail(err)
+			return
+		}
+	}
 	a.setState(Answered)
 	setup := a.timeouts().Setup
 	a.timer.arm(a, setup, func() {
@@ -293,7 +307,7 @@ func (a *actor) end(cause EndCause, err error, farewell bool) {
 	}
 	a.closeMedia()
 	a.ctl.remove(a.c)
-	if a.routed {
+	if a.routed && !a.c.overLimit { // a declined flood costs no reports
 		a.report()
 	}
 	a.c.emit(func(l Listener) { l.OnCallEnded(a.c) })
@@ -306,12 +320,12 @@ func (a *actor) sayGoodbye() {
 	if a.key == nil {
 		return // the call never reached anyone
 	}
-	f := farewell{env: a.envelope(), channel: a.peer.channel, to: a.peer.instance}
+	f := farewell{env: a.envelope(), channel: a.peer.channel, to: a.peer.fi}
 	switch {
 	case a.answered:
 		f.m = leaveMessage()
 	case a.c.dir == Outbound:
-		f.channel, f.to, f.m = a.virtual, a.c.remote, cancelMessage()
+		f.channel, f.to, f.m = a.virtual, "", cancelMessage()
 	default:
 		f.m = denyMessage()
 	}
@@ -323,19 +337,43 @@ func (a *actor) sayGoodbye() {
 	}
 }
 
-// report POSTs the call report in the background, best effort.
-func (a *actor) report() {
-	d := a.c.Details()
+// instanceDescriber is what a session may add to describe its instance in
+// call reports (real-wire.md: instance{id, deviceId, version}). Without it
+// a report names the instance by id, with an empty deviceId and a version
+// of the Go runtime only.
+type instanceDescriber interface {
+	DeviceID() string
+	ClientVersion() ocra.Version
+}
+
+// callReport is the report of the ended call c, made on instance self of
+// session s.
+func callReport(s session.Session, self peer, c *Call) ocra.CallReport {
+	d := c.Details()
 	rep := ocra.CallReport{
-		CallID:    a.c.id,
-		Direction: strings.ToLower(a.c.dir.String()),
-		StartTime: d.StartedTime.UTC(),
-		Duration:  d.Duration.Seconds(),
-		Result:    d.EndCause.String(),
+		ReportID:     newUUID(),
+		CallID:       c.id,
+		Instance:     ocra.ReportInstance{ID: self.instance, Version: ocra.Version{OS: runtime.GOOS, Platform: "go " + runtime.Version()}},
+		UserID:       s.UserID(),
+		Direction:    strings.ToLower(c.dir.String()),
+		RemoteUserID: c.remote,
+		StartTime:    d.StartedTime.UTC(),
+		EndTime:      d.EndedTime.UTC(),
+		Duration:     d.Duration.Seconds(),
+		Result:       d.EndCause.String(),
+	}
+	if desc, ok := s.(instanceDescriber); ok {
+		rep.Instance.DeviceID, rep.Instance.Version = desc.DeviceID(), desc.ClientVersion()
 	}
 	if d.Error != nil {
 		rep.Error = d.Error.Error()
 	}
+	return rep
+}
+
+// report POSTs the call report in the background, best effort.
+func (a *actor) report() {
+	rep := callReport(a.c.s, a.self, a.c)
 	rest, cr := a.c.s.REST()
 	log := a.c.log
 	a.ctl.background(func() {

@@ -31,6 +31,10 @@ type Call struct {
 
 	inbox *inbox
 	done  chan struct{} // closed when the call's actor has stopped
+	// overLimit: an inbound call that came while MaxIncomingCalls others
+	// rang; it is declined. Set before its actor starts.
+	overLimit bool
+	ringSlot  bool // holds one of MaxIncomingCalls; guarded by ctl.mu
 
 	mu        sync.Mutex
 	state     State
@@ -124,7 +128,9 @@ func (c *Call) RemoveListener(l Listener) {
 }
 
 // Answer answers a ringing inbound call. It fails with an error wrapping
-// ErrInvalidOperation on an outbound call and on a call that is not ringing.
+// ErrInvalidOperation on an outbound call and on a call that is not ringing,
+// and with one wrapping ErrClientTerminated when the client terminated
+// before or while it ran.
 func (c *Call) Answer() error {
 	if err := c.usable("answer"); err != nil {
 		return err
@@ -132,7 +138,7 @@ func (c *Call) Answer() error {
 	if c.dir == Outbound {
 		return invalidOp("cannot answer call %s: it is outbound", c.id)
 	}
-	err := c.request(func(a *actor) error { return a.answer() })
+	err := c.terminatedMeanwhile("answer", c.request(func(a *actor) error { return a.answer() }))
 	if errors.Is(err, errCallEnded) {
 		return invalidOp("cannot answer call %s: it has ended", c.id)
 	}
@@ -190,10 +196,10 @@ func (c *Call) setVideoPaused(op string, paused bool) error {
 	if !c.video {
 		return invalidOp("cannot %s on call %s: it is audio only", op, c.id)
 	}
-	err := c.request(func(a *actor) error {
+	err := c.terminatedMeanwhile(op, c.request(func(a *actor) error {
 		a.setVideoPaused(paused)
 		return nil
-	})
+	}))
 	if errors.Is(err, errCallEnded) {
 		return invalidOp("cannot %s on call %s: it has ended", op, c.id)
 	}
@@ -211,9 +217,9 @@ func (c *Call) SendDTMF(keys string) error {
 		return err
 	}
 	if err := rtc.ValidDTMF(keys); err != nil {
-		return errs.Invalid("DTMF keys %q: %v", keys, err)
+		return errs.Invalid("DTMF keys %s: %v", errs.Quote(keys), err)
 	}
-	err := c.request(func(a *actor) error { return a.sendDTMF(keys) })
+	err := c.terminatedMeanwhile("send DTMF on", c.request(func(a *actor) error { return a.sendDTMF(keys) }))
 	if errors.Is(err, errCallEnded) {
 		return invalidOp("cannot send DTMF on call %s: it has ended", c.id)
 	}
@@ -262,6 +268,19 @@ func (c *Call) usable(op string) error {
 		return fmt.Errorf("cannot %s call %s: %w", op, c.id, err)
 	}
 	return nil
+}
+
+// terminatedMeanwhile turns the error of an operation that failed because
+// the client terminated while it ran (the call ended, or its message could
+// not be sent) into one wrapping ErrClientTerminated.
+func (c *Call) terminatedMeanwhile(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if terr := c.usable(op); terr != nil {
+		return terr
+	}
+	return err
 }
 
 // request runs f on the call's actor and returns its result, or

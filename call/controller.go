@@ -13,7 +13,6 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
@@ -51,6 +50,7 @@ type Controller struct {
 	mu        sync.Mutex
 	closed    bool
 	calls     map[string]*Call
+	ringing   int        // inbound calls holding a ringing slot (incoming.go)
 	farewells []farewell // not sent while the realtime channel was down
 	listeners listeners[ControllerListener]
 }
@@ -143,7 +143,7 @@ func (c *Controller) RemoveListener(l ControllerListener) {
 func (c *Controller) place(dest ocra.Destination, headers map[string]string, video bool, validate func() error) (*Call, error) {
 	ready := c.s.Ready()
 	if errors.Is(ready, errs.ErrClientTerminated) { // wins over every other error
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, ready)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), ready)
 	}
 	if err := validate(); err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (c *Controller) place(dest ocra.Destination, headers map[string]string, vid
 		return nil, err
 	}
 	if ready != nil {
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, ready)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), ready)
 	}
 	var cli string
 	if dest.Type == ocra.DestPhoneNumber {
@@ -175,7 +175,7 @@ func (c *Controller) place(dest ocra.Destination, headers map[string]string, vid
 		DisplayName:       c.s.DisplayName(),
 	}
 	if !c.start(call, func(a *actor) { a.startOutbound(req) }) {
-		return nil, fmt.Errorf("cannot call %s: %w", dest.Identity, errs.ErrClientTerminated)
+		return nil, fmt.Errorf("cannot call %s: %w", errs.Quote(dest.Identity), errs.ErrClientTerminated)
 	}
 	return call, nil
 }
@@ -189,6 +189,7 @@ func (c *Controller) start(call *Call, first func(*actor)) bool {
 		return false
 	}
 	c.calls[call.id] = call
+	c.admitLocked(call)
 	c.actors.Add(1)
 	a := newActor(call)
 	call.inbox.push(first)
@@ -206,6 +207,7 @@ func (c *Controller) remove(call *Call) {
 	if c.calls[call.id] == call {
 		delete(c.calls, call.id)
 	}
+	c.stopRingingLocked(call)
 }
 
 // incoming tells the listeners of a new inbound call.
@@ -233,10 +235,11 @@ func (c *Controller) background(f func()) {
 // apart so that Controller exports only the public API.
 type engine Controller
 
-// HandleMessage takes a frame from the realtime channel: Invites on the
-// broadcast channel create inbound calls; everything else goes to the call
-// its session id names. Frames that cannot be parsed, and messages of
-// unknown calls, are dropped.
+// HandleMessage takes a frame from the realtime channel: what arrives on
+// another channel than the instance's signal channel (the broadcast
+// channel, whatever the server named it) is an Invite and may create an
+// inbound call; everything else goes to the call its session id names.
+// Frames that cannot be parsed, and messages of unknown calls, are dropped.
 func (e *engine) HandleMessage(channel, message string) {
 	f, err := mxp.ParseFrame(message)
 	if err != nil {
@@ -252,7 +255,7 @@ func (e *engine) HandleMessage(channel, message string) {
 		return
 	}
 	ctl := (*Controller)(e)
-	if channel == pubsub.PrefixBroadcast+e.s.InstanceID() {
+	if channel != e.s.SignalChannel() {
 		ctl.handleInvite(f.SessionID, payload)
 		return
 	}

@@ -25,15 +25,22 @@
 // the actor builds a PeerConnection with a PCMU track (and a VP8 one for
 // video), sets its offer and POSTs /calls without waiting for ICE
 // gathering; local candidates wait for the session key in the answer, then
-// go as PeerEvents to the call's virtual channel c.<callId>, which reaches
-// every callee device. Each callee device decrypts the Invite from its
-// broadcast channel with its instance key, sets the offer, answers it and
-// sends Ack (its answer) to the caller's signal channel: the caller rings.
-// The caller keeps every device's answer and candidates but sets none until
-// a device sends Join (its user answered): then it sets that answer and
-// candidates, and publishes Joined naming the device to c.<callId>, which
-// ends the other devices with OtherDeviceAnswered. A call is Established
-// once answered and its PeerConnection connected; then its media flows.
+// go as PeerEvents to the call's signal channel (mxpSignalChannel in that
+// answer), through which the server reaches every callee device. Each
+// callee device decrypts the Invite from its broadcast channel with its
+// instance key, sets the offer, answers it and sends Ack (its answer) to
+// the caller's signal channel, the one the Invite names (fs): the caller
+// rings. The callee sets that answer as its local description, which
+// starts ICE gathering, only when its user answers. At most
+// MaxIncomingCalls (builder, default 16) inbound calls ring at once; an
+// Invite beyond them is declined with Deny before anything is built.
+// The caller keeps every device's answer and candidates but sets
+// none until a device sends Join (its user answered; Join carries the
+// answer again, bt "sdp"): then it sets that answer and candidates, and
+// publishes Joined naming the device on the call's signal channel, which
+// ends the other devices with OtherDeviceAnswered. A Join that overtakes
+// its device's Ack waits for the Ack. A call is Established once answered
+// and its PeerConnection connected; then its media flows.
 //
 // Media runs on internal/rtc's pipelines, one goroutine each, stopped when
 // the call ends: rtc.AudioSender packetises PCMU itself (20 ms frames from
@@ -50,15 +57,34 @@
 // the pipelines' own counters and audio levels; a goroutine samples them
 // every 500 ms into quality warnings, each Trigger followed by its Recover.
 //
-// Every message after the Invite carries nvps.to: the peer's instance id,
-// or, on c.<callId>, the callee's user id, as it goes to every device of
-// that user. Receivers drop messages addressed elsewhere, messages from
-// instances that are not in the call, and messages of unknown calls.
+// The wire follows Sinch's (real-wire.md section 2, pinned by the golden
+// fixtures of internal/mxp). Every message names its sender: fu the user,
+// fi "<instance>:<sub-instance>", fd the instance, fs the channel it
+// receives on, fc empty; bv 10 is sent but not required of peers. This
+// SDK's sub-instance id is always "0" (mxp.DefaultSubInstance): each
+// client registers an instance of its own. nvps.to names the far-end
+// device in its fi form once it is known: a callee addresses the caller's
+// fi from the Invite, a caller the answering device's fi from its
+// messages; PeerEvents before the answer (for every device), Leave, Cancel
+// and Joined carry none. A receiver takes a message without to, or with
+// its own fi or bare instance id, and drops messages for another device,
+// messages from instances that are not in the call, and messages of
+// unknown calls. Joined's body carries both client shapes (1.x fi and fu,
+// 2.x userId, instanceId, channel, domain); a callee decodes either and
+// ends OtherDeviceAnswered unless it names this device.
+//
+// Channel names are opaque strings chosen by the server: the engine never
+// builds one from an id. What arrives on a channel other than the
+// instance's signal channel (its broadcast channel) is an Invite; replies
+// go to the channel each device's messages name (fs, updated from every
+// message of that device); what goes to every callee device goes to the
+// call's mxpSignalChannel. A call whose answer has no mxpSignalChannel,
+// or an Invite without fs, is refused.
 //
 // Ending: Hangup sends Leave to the peer of an answered call (both end
-// HungUp), Cancel to c.<callId> before the answer on the caller (Canceled on
-// all sides) and Deny to the caller before the answer on a callee (Denied on
-// both; the caller then cancels the other devices). Unanswered calls end
+// HungUp), Cancel to the call's signal channel before the answer on the
+// caller (Canceled on all sides) and Deny to the caller before the answer
+// on a callee (Denied on both; the caller then cancels the other devices). Unanswered calls end
 // NoAnswer after the client's timeouts (the caller cancels; the callee ends
 // silently); media that does not connect within the setup timeout after
 // the answer, or fails, ends the call with Failure, as does an Error
@@ -91,7 +117,9 @@
 // (Inactive after MediaInactiveTimeout).
 //
 // A call ends once: its details are final, its PeerConnection and
-// media are closed, the controller forgets it, its report is POSTed in the
-// background and OnCallEnded is its last callback. Terminating the client
+// media are closed, the controller forgets it, its report (reportId, the
+// instance's id, deviceId and version, the user, the call's ids and
+// outcome) is POSTed in the background and OnCallEnded is its last
+// callback. Terminating the client
 // hangs up every live call (HungUp) and waits for all their goroutines.
 package call

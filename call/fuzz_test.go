@@ -15,6 +15,9 @@ func FuzzParseInvite(f *testing.F) {
 		`AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","sdp":"{\"type\":\"offer\",\"sdp\":\"v=0\"}",` +
 		`"ph":"{\"a\":\"b\"}","video":"true","dn":"Alice"}}`)
 	f.Add(`{"md":1,"bv":10,"fu":"alice","fd":"i1","nvps":{"ph":"[1]"}}`)
+	// 2.x: no bv, fi without fd, a 16-byte session key.
+	f.Add(`{"md":1,"bt":"media","fu":"alice","fi":"i1:c7","fs":"chan","fc":"","nvps":{"key":"` +
+		`AAAAAAAAAAAAAAAAAAAAAA==","sdp":"{\"type\":\"offer\",\"sdp\":\"v=0\"}","to":"i2"}}`)
 	f.Add(`{"md":2,"bv":10}`)
 	f.Fuzz(func(t *testing.T, plaintext string) {
 		payload, err := mxp.Seal(key, []byte(plaintext))

@@ -45,11 +45,37 @@ func (m *streams) spawn(f func()) {
 	}()
 }
 
+// mediaStopGrace bounds how long a call that ends waits for its media
+// goroutines once told to stop. The SDK's own stop within milliseconds; one
+// that is still running is blocked in the application's code (an audio or
+// video source's ReadFrame, a sink's WriteFrame), which no deadline can
+// interrupt: the call ends without it, and the goroutine exits as soon as
+// that code returns.
+const mediaStopGrace = 500 * time.Millisecond
+
+// wait waits for the media goroutines, at most d; it reports whether they
+// all returned.
+func (m *streams) wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		m.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 // newPeerConnection builds the call's peer connection and its local
 // tracks, and routes pion's callbacks into the inbox.
 func (a *actor) newPeerConnection() error {
 	s := a.c.s
-	pc, err := s.API().NewPeerConnection(s.PeerConfig())
+	pc, err := s.API().NewPeerConnection(a.peerConfig())
 	if err != nil {
 		return &errs.SinchError{Domain: errs.Generic, Message: "creating the WebRTC peer connection failed", Err: err}
 	}
@@ -83,6 +109,20 @@ func (a *actor) newPeerConnection() error {
 		}
 	}
 	return nil
+}
+
+// peerConfig is the client's peer connection configuration without the
+// ICE servers that no peer connection could use (Build refuses such
+// entries of the app; these came from the server): one bad entry must not
+// fail every call.
+func (a *actor) peerConfig() webrtc.Configuration {
+	cfg := a.c.s.PeerConfig()
+	var refused []error
+	cfg.ICEServers, refused = rtc.ValidICEServers(cfg.ICEServers)
+	for _, err := range refused {
+		a.c.log.Warn("dropping an ICE server the server handed out", "err", err)
+	}
+	return cfg
 }
 
 // localTracks returns the tracks the call sends.
@@ -119,6 +159,9 @@ func (a *actor) offer() (webrtc.SessionDescription, error) {
 // answerOffer builds the callee's peer connection for offer and sets its
 // answer.
 func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+	if a.c.overLimit { // declined (Deny) before anything is built
+		return webrtc.SessionDescription{}, a.ctl.errTooManyIncoming()
+	}
 	if !rtc.OffersPCMU(offer.SDP) {
 		return webrtc.SessionDescription{}, &errs.SinchError{Domain: errs.Generic, Fatal: true,
 			Message: "the caller offers no PCMU (G.711) audio, the only audio codec this SDK decodes"}
@@ -140,10 +183,24 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 	if err != nil {
 		return answer, webrtcError("creating the answer", err)
 	}
-	if err := a.pc.SetLocalDescription(answer); err != nil {
-		return answer, webrtcError("setting the answer", err)
-	}
+	a.localAnswer = &answer // set when the user answers: see startGathering
 	return answer, nil
+}
+
+// startGathering sets the callee's answer as its local description once
+// the user answers: only then does pion gather candidates (opening its
+// sockets) and start ICE and DTLS, so a call that only rings costs no
+// socket and none of their goroutines.
+func (a *actor) startGathering() error {
+	answer := a.localAnswer
+	if answer == nil {
+		return nil
+	}
+	a.localAnswer = nil
+	if err := a.pc.SetLocalDescription(*answer); err != nil {
+		return webrtcError("setting the answer", err)
+	}
+	return nil
 }
 
 func webrtcError(step string, err error) error {
@@ -343,7 +400,8 @@ func (a *actor) setVideoPaused(paused bool) {
 }
 
 // closeMedia stops the media goroutines, keeps the last statistics and
-// closes the peer connection.
+// closes the peer connection. It waits for the media goroutines at most
+// mediaStopGrace: it never waits on application code without a deadline.
 func (a *actor) closeMedia() {
 	if a.pc == nil {
 		return
@@ -354,7 +412,10 @@ func (a *actor) closeMedia() {
 	if err := a.pc.Close(); err != nil {
 		a.c.log.Debug("closing the peer connection", "err", err)
 	}
-	a.media.wg.Wait()
+	if !a.media.wait(mediaStopGrace) {
+		a.c.log.Warn("the call's audio or video source or sink is blocked (in ReadFrame or WriteFrame): the call ended without waiting for it; its goroutine exits once that returns",
+			"waited", mediaStopGrace)
+	}
 }
 
 // rtpStartGrace bounds awaitRTPStart.

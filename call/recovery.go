@@ -25,7 +25,8 @@ const (
 // maxFarewells bounds the farewells kept while the realtime channel is down.
 const maxFarewells = 64
 
-// farewell is the Leave, Cancel or Deny of an ended call.
+// farewell is the Leave, Cancel or Deny of an ended call; to is the peer's
+// fi (Deny carries it; Leave and Cancel carry no nvps.to).
 type farewell struct {
 	env         envelope
 	channel, to string
@@ -155,7 +156,7 @@ func (a *actor) sendDescription(d webrtc.SessionDescription) error {
 	if err != nil {
 		return err
 	}
-	return a.sendNow(a.peer.channel, a.peer.instance, m)
+	return a.sendNow(a.peer.channel, a.peer.fi, m)
 }
 
 // onPeerEvent handles a PeerEvent: an ICE candidate, or a renegotiation
@@ -167,7 +168,7 @@ func (a *actor) onPeerEvent(m *mxp.Message, fromPeer bool) {
 		return
 	}
 	if !fromPeer || !a.answered {
-		a.c.log.Debug("dropping a renegotiation outside an answered call", "from", m.FromInstance)
+		a.c.log.Debug("dropping a renegotiation outside an answered call", "from", m.SenderInstance())
 		return
 	}
 	if err := a.renegotiate(d); err != nil {

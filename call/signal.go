@@ -14,7 +14,6 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
@@ -26,13 +25,9 @@ func leaveMessage() *mxp.Message  { return &mxp.Message{Method: mxp.Leave} }
 func cancelMessage() *mxp.Message { return &mxp.Message{Method: mxp.Cancel} }
 func denyMessage() *mxp.Message   { return &mxp.Message{Method: mxp.Deny} }
 
-// sdpMessage is an Ack or PeerEvent carrying JSON in its body.
+// sdpMessage is an Ack, Join or PeerEvent carrying JSON in its body.
 func sdpMessage(method mxp.Method, body any) (*mxp.Message, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("encoding %v body: %w", method, err)
-	}
-	return &mxp.Message{Method: method, BodyType: mxp.BodySDP, Body: string(b)}, nil
+	return mxp.NewSDP(method, body)
 }
 
 // envelope is what sending a message of a call takes: the call, its
@@ -45,14 +40,12 @@ type envelope struct {
 	self   peer
 }
 
-// send publishes m, from the call's instance and addressed to instance to,
-// on channel, encrypted with the call's session key.
+// send publishes m, from the call's instance, on channel, encrypted with
+// the call's session key. to is the far-end device in its fi form; "" (not
+// known yet) sends no nvps.to, and neither do Leave, Cancel and Joined.
 func (e envelope) send(ctx context.Context, channel, to string, m *mxp.Message) error {
-	m.FromUser = e.s.UserID()
-	m.FromInstance = e.self.instance
-	m.FromID = e.self.instance + ":0"
-	m.FromSignalChannel = e.self.channel
-	m.NVPs = map[string]string{mxp.NVPTo: to}
+	m.From(mxp.Sender{User: e.s.UserID(), Instance: e.self.instance, SignalChannel: e.self.channel})
+	m.Address(to)
 	frames, err := mxp.Encode(e.callID, e.key, m)
 	if err != nil {
 		return err
@@ -103,11 +96,12 @@ func (a *actor) startOutbound(req ocra.CreateCallRequest) {
 		a.fail(&errs.SinchError{Domain: errs.API, Message: "the server answered the call with an unusable session key"})
 		return
 	}
+	if resp.MXPSignalChannel == "" {
+		a.fail(&errs.SinchError{Domain: errs.API, Message: "the server answered the call without its signal channel (mxpSignalChannel)"})
+		return
+	}
 	a.key, a.routed = key, true
 	a.virtual = resp.MXPSignalChannel
-	if a.virtual == "" {
-		a.virtual = pubsub.PrefixVirtual + a.c.id
-	}
 	a.setState(Progressing)
 	for _, cand := range a.localICE {
 		if a.sendCandidate(cand); a.ended {
@@ -140,9 +134,9 @@ func (a *actor) sendCandidate(cand webrtc.ICECandidateInit) {
 	m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
 	if err == nil {
 		if a.c.dir == Outbound && !a.answered {
-			err = a.sendNow(a.virtual, a.c.remote, m)
+			err = a.sendNow(a.virtual, "", m) // every device: no one to address yet
 		} else {
-			err = a.sendNow(a.peer.channel, a.peer.instance, m)
+			err = a.sendNow(a.peer.channel, a.peer.fi, m)
 		}
 	}
 	switch {
@@ -163,7 +157,8 @@ func errSignallingDown() error {
 
 // localInstance is this client's instance, as a new call records it.
 func (a *actor) localInstance() peer {
-	return peer{instance: a.c.s.InstanceID(), channel: a.c.s.SignalChannel()}
+	id := a.c.s.InstanceID()
+	return peer{instance: id, fi: mxp.FI(id, mxp.DefaultSubInstance), channel: a.c.s.SignalChannel(), user: a.c.s.UserID()}
 }
 
 // receive handles a message payload of this call from the signal channel.
@@ -190,25 +185,41 @@ func (a *actor) receive(payload string) {
 	}
 }
 
-// addressedHere reports whether m is for this instance: addressed to it,
-// or (inbound calls) to this user, as the caller's messages to every
-// device are.
+// addressedHere reports whether m is for this device: it has no nvps.to,
+// or its to is this device's fi or bare instance id.
 func (a *actor) addressedHere(m *mxp.Message) bool {
-	to := m.NVPs[mxp.NVPTo]
-	return to != "" && (to == a.self.instance || (a.c.dir == Inbound && to == a.c.s.UserID()))
+	return m.AddressedTo(a.self.fi, a.self.instance)
+}
+
+// learn updates what p knows of its device from a message the device sent:
+// the channel it receives on (fs), its fi and its user. Channel names are
+// opaque: they come from messages, never from an id.
+func (p *peer) learn(m *mxp.Message) {
+	if m.FromSignalChannel != "" {
+		p.channel = m.FromSignalChannel
+	}
+	if m.FromID != "" && mxp.InstanceOfFI(m.FromID) == p.instance {
+		p.fi = m.FromID
+	}
+	if m.FromUser != "" {
+		p.user = m.FromUser
+	}
 }
 
 // receiveAsCaller handles what the callee devices send.
 func (a *actor) receiveAsCaller(m *mxp.Message) {
-	from := m.FromInstance
+	from := m.SenderInstance()
 	fromPeer := a.answered && from == a.peer.instance
+	if fromPeer {
+		a.peer.learn(m)
+	}
 	switch m.Method {
 	case mxp.Ack:
 		a.onAck(m)
 	case mxp.PeerEvent:
 		a.onPeerEvent(m, fromPeer)
 	case mxp.Join:
-		a.onJoin(from)
+		a.onJoin(m)
 	case mxp.Deny:
 		if !a.answered {
 			a.end(Denied, nil, true) // Cancel tells the other devices
@@ -228,15 +239,20 @@ func (a *actor) receiveAsCaller(m *mxp.Message) {
 
 // receiveAsCallee handles what the caller sends.
 func (a *actor) receiveAsCallee(m *mxp.Message) {
-	if m.FromInstance != a.peer.instance {
+	if m.SenderInstance() != a.peer.instance {
 		a.c.log.Debug("dropping a message from another instance than the caller", "method", m.Method)
 		return
 	}
+	a.peer.learn(m)
 	switch m.Method {
 	case mxp.PeerEvent:
 		a.onPeerEvent(m, true)
 	case mxp.Joined:
-		if m.Body != a.self.instance {
+		chosen, err := mxp.ParseClient(m.Body)
+		switch {
+		case err != nil:
+			a.c.log.Debug("dropping a Joined", "err", err)
+		case !chosen.Names(a.self.fi, a.self.instance):
 			a.end(OtherDeviceAnswered, nil, false)
 		}
 	case mxp.Cancel:
@@ -250,34 +266,42 @@ func (a *actor) receiveAsCallee(m *mxp.Message) {
 	}
 }
 
-// device returns the record of a callee instance, creating it while there
-// is room, or nil once the call is answered.
+// device returns the record of the callee instance that sent m, updated
+// from m, creating it while there is room; nil once the call is answered,
+// and for a new device whose message names no signal channel (fs), as
+// nothing could be sent to it.
 func (a *actor) device(m *mxp.Message) *device {
 	if a.answered {
 		return nil // the other devices are told to stop
 	}
-	d := a.devices[m.FromInstance]
-	if d == nil && m.FromInstance != "" && len(a.devices) < maxDevices {
-		d = &device{peer: peer{instance: m.FromInstance, channel: pubsub.PrefixSignal + m.FromInstance}}
-		a.devices[m.FromInstance] = d
+	from := m.SenderInstance()
+	d := a.devices[from]
+	if d == nil {
+		if from == "" || m.FromSignalChannel == "" || len(a.devices) >= maxDevices {
+			return nil
+		}
+		d = &device{peer: peer{instance: from}}
+		a.devices[from] = d
 	}
+	d.learn(m)
 	return d
 }
 
-// onAck: a callee device got the call and sent its answer.
+// onAck: a callee device got the call and sent its answer. A Join of that
+// device that came first is handled now.
 func (a *actor) onAck(m *mxp.Message) {
 	answer, err := rtc.ParseDescription(m.Body, webrtc.SDPTypeAnswer)
 	d := a.device(m)
 	if err != nil || d == nil || d.answer != nil {
-		a.c.log.Debug("dropping an Ack", "from", m.FromInstance, "err", err)
+		a.c.log.Debug("dropping an Ack", "from", m.SenderInstance(), "err", err)
 		return
 	}
 	d.answer = &answer
-	if m.FromSignalChannel != "" {
-		d.channel = m.FromSignalChannel
-	}
 	if a.c.State() == Progressing {
 		a.setState(Ringing)
+	}
+	if d.joined {
+		a.join(d)
 	}
 }
 
@@ -300,13 +324,24 @@ func (a *actor) onRemoteCandidate(m *mxp.Message, fromPeer bool) {
 	}
 }
 
-// onJoin: callee device from answered. The first one wins the call.
-func (a *actor) onJoin(from string) {
-	d := a.devices[from]
-	if a.answered || d == nil || d.answer == nil {
-		a.c.log.Debug("dropping a Join", "from", from, "answered", a.answered)
-		return
+// onJoin: a callee device answered. A Join that overtook its device's Ack
+// waits for the Ack (Sinch peers may deliver them in that order).
+func (a *actor) onJoin(m *mxp.Message) {
+	d := a.device(m)
+	switch {
+	case d == nil:
+		a.c.log.Debug("dropping a Join", "from", m.SenderInstance(), "answered", a.answered)
+	case d.answer == nil:
+		a.c.log.Debug("a Join came before its Ack: kept until the Ack", "from", d.instance)
+		d.joined = true
+	default:
+		a.join(d)
 	}
+}
+
+// join: device d, whose answer is known, answered. The first one wins the
+// call; Joined, naming it, tells every device of the callee.
+func (a *actor) join(d *device) {
 	a.peer = d.peer
 	a.devices = nil
 	if err := a.pc.SetRemoteDescription(*d.answer); err != nil {
@@ -319,8 +354,13 @@ func (a *actor) onJoin(from string) {
 			a.c.log.Debug("ICE candidate refused", "err", err)
 		}
 	}
-	joined := &mxp.Message{Method: mxp.Joined, BodyType: mxp.BodyClient, Body: from}
-	if err := a.sendNow(a.virtual, a.c.remote, joined); err != nil {
+	fi := d.fi
+	if fi == "" {
+		fi = mxp.FI(d.instance, mxp.DefaultSubInstance)
+	}
+	joined := mxp.NewJoined(mxp.Client{FI: fi, FU: d.user, UserID: d.user, InstanceID: d.instance,
+		Channel: d.channel, Domain: mxp.ClientDomain})
+	if err := a.sendNow(a.virtual, "", joined); err != nil {
 		a.c.log.Info("other devices were not told of the answer", "err", err)
 	}
 	a.onAnswered()
@@ -360,27 +400,29 @@ func parseInvite(key []byte, callID, payload string) (*invite, error) {
 	if m.Method != mxp.Invite {
 		return nil, fmt.Errorf("%v on the broadcast channel, want Invite", m.Method)
 	}
-	if m.FromInstance == "" || m.FromUser == "" {
-		return nil, errors.New("Invite does not name the caller")
+	from := m.SenderInstance()
+	if from == "" || m.FromUser == "" {
+		return nil, errors.New("the Invite does not name the caller")
+	}
+	if m.FromSignalChannel == "" {
+		return nil, errors.New("the Invite does not name the caller's signal channel (fs)")
 	}
 	in := &invite{
 		callID:      callID,
-		caller:      peer{instance: m.FromInstance, channel: m.FromSignalChannel},
+		caller:      peer{instance: from},
 		user:        m.FromUser,
 		displayName: m.NVPs[mxp.NVPDisplayName],
 	}
-	if in.caller.channel == "" {
-		in.caller.channel = pubsub.PrefixSignal + m.FromInstance
-	}
+	in.caller.learn(m)
 	if in.key, err = base64.StdEncoding.DecodeString(m.NVPs[mxp.NVPKey]); err != nil || !validKeySize(len(in.key)) {
-		return nil, errors.New("Invite carries no usable session key")
+		return nil, errors.New("the Invite carries no usable session key")
 	}
 	if in.offer, err = rtc.ParseDescription(m.NVPs[mxp.NVPSDP], webrtc.SDPTypeOffer); err != nil {
 		return nil, err
 	}
 	if ph := m.NVPs[mxp.NVPHeaders]; ph != "" {
 		if err := json.Unmarshal([]byte(ph), &in.headers); err != nil {
-			return nil, fmt.Errorf("Invite headers are not a JSON object of strings: %w", err)
+			return nil, fmt.Errorf("the Invite headers are not a JSON object of strings: %w", err)
 		}
 	}
 	in.video, _ = strconv.ParseBool(m.NVPs[mxp.NVPVideo])
@@ -422,7 +464,7 @@ func (a *actor) startInbound(in *invite) {
 	if err == nil {
 		var ack *mxp.Message
 		if ack, err = sdpMessage(mxp.Ack, answer); err == nil {
-			err = a.sendNow(a.peer.channel, a.peer.instance, ack)
+			err = a.sendNow(a.peer.channel, a.peer.fi, ack)
 		}
 	}
 	if err != nil {
@@ -437,7 +479,12 @@ func (a *actor) answer() error {
 	if s := a.c.State(); s != Ringing {
 		return invalidOp("cannot answer call %s: it is %v, not ringing", a.c.id, s)
 	}
-	if err := a.sendNow(a.peer.channel, a.peer.instance, &mxp.Message{Method: mxp.Join}); err != nil {
+	// Join carries the answer again, with bt "sdp" as 1.x peers expect.
+	join, err := sdpMessage(mxp.Join, a.pc.LocalDescription())
+	if err == nil {
+		err = a.sendNow(a.peer.channel, a.peer.fi, join)
+	}
+	if err != nil {
 		a.fail(err)
 		return fmt.Errorf("answering call %s: %w", a.c.id, err)
 	}

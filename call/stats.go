@@ -160,8 +160,10 @@ func (s *statsSource) collect() Stats {
 		return *s.final
 	}
 	st := Stats{Time: time.Now()}
-	if pair, ok := s.ice.GetSelectedCandidatePairStats(); ok {
-		st.ICERoundTripTime = seconds(pair.CurrentRoundTripTime)
+	if iceStarted(s.ice) {
+		if pair, ok := s.ice.GetSelectedCandidatePairStats(); ok {
+			st.ICERoundTripTime = seconds(pair.CurrentRoundTripTime)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,6 +182,19 @@ func (s *statsSource) collect() Stats {
 		st.Video.setReceived(s.video.Stats())
 	}
 	return st
+}
+
+// iceStarted reports whether pion has started ice, so that its selected
+// pair may be read. In pion v4.2.26, GetSelectedCandidatePairStats reads
+// the transport's gatherer unlocked, and Start (run by pion once both
+// descriptions are set, on its own goroutine) writes it: a data race until
+// Start is done. The transport leaves the New state (an atomic) only through
+// its ICE agent's callbacks, which Start registers after that write, or
+// through Stop, after which Start writes nothing: a state other than New
+// orders the read after the write. Before that there is no selected pair
+// to read anyway.
+func iceStarted(ice *webrtc.ICETransport) bool {
+	return ice.State() != webrtc.ICETransportStateNew
 }
 
 // setReceived fills in the statistics of received packets.

@@ -23,7 +23,7 @@ func checkHeaders(headers map[string]string) error {
 	size := 0
 	for k, v := range headers {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return errs.Invalid("call headers must be valid UTF-8: header %q is not", strings.ToValidUTF8(k, "\uFFFD"))
+			return errs.Invalid("call headers must be valid UTF-8: header %s is not", errs.Quote(strings.ToValidUTF8(k, "\uFFFD")))
 		}
 		size += len(k) + len(v)
 	}
@@ -37,8 +37,8 @@ func checkHeaders(headers map[string]string) error {
 func checkPhoneNumber(number string) error {
 	digits, ok := strings.CutPrefix(number, "+")
 	if !ok || digits == "" || len(digits) > maxE164Digits || strings.Trim(digits, "0123456789") != "" {
-		return errs.Invalid("phone number %q is not E.164: write \"+\" and 1 to %d digits, such as +46701234567",
-			strings.ToValidUTF8(number, "\uFFFD"), maxE164Digits)
+		return errs.Invalid("phone number %s is not E.164: write \"+\" and 1 to %d digits, such as +46701234567",
+			errs.Quote(strings.ToValidUTF8(number, "\uFFFD")), maxE164Digits)
 	}
 	return nil
 }
@@ -48,7 +48,7 @@ func checkPhoneNumber(number string) error {
 func checkSIPIdentity(identity string) error {
 	user, host, ok := strings.Cut(strings.TrimPrefix(identity, "sip:"), "@")
 	if !ok || user == "" || host == "" || strings.ContainsAny(identity, " \t\r\n") || !utf8.ValidString(identity) {
-		return errs.Invalid("SIP identity %q is not user@host", strings.ToValidUTF8(identity, "\uFFFD"))
+		return errs.Invalid("SIP identity %s is not user@host", errs.Quote(strings.ToValidUTF8(identity, "\uFFFD")))
 	}
 	return nil
 }

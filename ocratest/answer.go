@@ -37,7 +37,7 @@ func (e *endpoint) answerCall(caller peer, offer webrtc.SessionDescription, clos
 		return // the caller's no-answer timeout cancels the call
 	}
 	e.after(e.b.AnswerAfter, func() {
-		e.send(e.peer, &mxp.Message{Method: mxp.Join})
+		e.sendDescription(e.peer, mxp.Join) // the answer again, bt "sdp"
 		e.onAnswered()
 	})
 }
@@ -62,10 +62,11 @@ func (e *endpoint) buildAnswer(offer webrtc.SessionDescription, closing <-chan s
 
 // onCallerMessage handles what the calling app instance sends.
 func (e *endpoint) onCallerMessage(m *mxp.Message) {
-	if m.FromInstance != e.peer.instance {
+	if m.SenderInstance() != e.peer.instance {
 		e.log.Debug("dropping a message from another instance than the caller", "method", m.Method)
 		return
 	}
+	e.peer.learn(m)
 	switch m.Method {
 	case mxp.PeerEvent:
 		if c, err := rtc.ParseCandidate(m.Body); err == nil && e.pc != nil {

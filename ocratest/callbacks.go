@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 )
 
@@ -296,7 +297,7 @@ func applySVAML(t target, a *SVAMLAction) (target, error) {
 		}
 		t.dest = ocra.Destination{Domain: domainSIP, Type: ocra.DestSIP, Identity: a.Destination.Endpoint}
 	default:
-		return t, fmt.Errorf("SVAML action %q is not supported by ocratest", a.Name)
+		return t, fmt.Errorf("SVAML action %s is not supported by ocratest", errs.Quote(a.Name))
 	}
 	return t, nil
 }

@@ -1,6 +1,7 @@
 package ocratest_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -200,4 +201,44 @@ func TestFailingICERefusesTheCall(t *testing.T) {
 	tc.waitEnded(t)
 	assert.Equal(t, call.Failure, tc.Details().EndCause)
 	assert.ErrorContains(t, tc.Details().Error, "50300")
+}
+
+// TestForgedReportDoesNotDriveDiCE: a call report is the caller's word on
+// how an app-to-app call ended, and DiCE repeats it to the backend. A
+// report from an instance outside the call is refused, and one from a
+// callee instance is kept but does not end the call for the callbacks:
+// only the caller's report does.
+func TestForgedReportDoesNotDriveDiCE(t *testing.T) {
+	b := newBackend(t)
+	srv := b.server(t)
+	rest := newClient(t, srv)
+	ctx := context.Background()
+	alice := startClient(t, srv, "alice")
+	bob := startClient(t, srv, "bob")
+	otherBob, _ := register(t, srv, rest, "bob") // a callee instance of the call, not the SDK's
+	mallory, _ := register(t, srv, rest, "mallory")
+	calls := incoming(bob, toneB)
+
+	c, err := alice.CallController().CallUser("bob", nil)
+	require.NoError(t, err)
+	out := track(c, toneA)
+	out.waitEstablished(t)
+	in := next(t, calls)
+	in.waitEstablished(t)
+
+	forged := report(c.ID(), mallory, "mallory", "outbound")
+	forged.Result = "Canceled"
+	wantAPIError(t, rest.ReportCall(ctx, mallory, forged), ocra.CodeNotFound, "not found")
+	fromCallee := report(c.ID(), otherBob, "bob", "outbound")
+	fromCallee.Result = "Denied"
+	require.NoError(t, rest.ReportCall(ctx, otherBob, fromCallee))
+
+	require.NoError(t, c.Hangup())
+	out.waitEnded(t)
+	in.waitEnded(t)
+	require.Eventually(t, func() bool { return len(b.names(c.ID())) == 3 }, waitTimeout, 10*time.Millisecond)
+	assert.Equal(t, []string{"ice", "ace", "dice"}, b.names(c.ID()))
+	dice := b.events()[2]
+	assert.Equal(t, "ANSWERED", dice.Result, "DiCE follows the caller's report, not a forged one")
+	assert.Equal(t, "N/A", dice.Reason)
 }

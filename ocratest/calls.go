@@ -1,7 +1,6 @@
 package ocratest
 
 import (
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
@@ -17,7 +16,7 @@ import (
 )
 
 const (
-	// sessionKeySize is the size of a call's MXP session key.
+	// sessionKeySize is the default size of a call's MXP session key.
 	sessionKeySize = 32
 	// maxConferenceIDLen is the most characters of a conference id.
 	maxConferenceIDLen = 64
@@ -69,7 +68,7 @@ func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ stri
 		s.writeError(w, r, apiError(ocra.CodeServiceUnavailable, "ocratest: the call was refused because the "+err.Error()))
 		return
 	}
-	key, keyText := randomKey(sessionKeySize)
+	key, keyText := randomKey(s.opts.sessionKeyBytes())
 	c := &call{caller: caller.id, key: key, event: ev}
 	var send func() // what goes out once the caller has the answer
 	var apiErr *ocra.APIError
@@ -226,40 +225,23 @@ func checkCreateCall(req *ocra.CreateCallRequest) *ocra.APIError {
 
 // invite builds the MXP Invite of a call from caller for one callee
 // instance, encrypted with that instance's key, as frames for its
-// broadcast channel.
+// broadcast channel. It names the caller with the sub-instance id every
+// client of this SDK uses (mxp.DefaultSubInstance) and is addressed to the
+// callee's bare instance id.
 func invite(caller party, callee *instance, req *ocra.CreateCallRequest, sessionKey string) ([]string, error) {
-	sdp, err := json.Marshal(req.SDP)
-	if err != nil {
-		return nil, err
-	}
-	headers := req.PublicCallHeaders
-	if headers == nil {
-		headers = map[string]string{}
-	}
-	ph, err := json.Marshal(headers)
-	if err != nil {
-		return nil, err
-	}
-	nvps := map[string]string{
-		mxp.NVPKey:     sessionKey,
-		mxp.NVPSDP:     string(sdp),
-		mxp.NVPHeaders: string(ph),
-		mxp.NVPVideo:   strconv.FormatBool(req.Video),
-		mxp.NVPTo:      callee.id,
-	}
-	if req.DisplayName != "" {
-		nvps[mxp.NVPDisplayName] = req.DisplayName
-	}
-	return mxp.Encode(req.CallID, callee.key, &mxp.Message{
-		Method:            mxp.Invite,
-		BodyType:          mxp.BodyMedia,
-		Version:           mxp.ProtocolVersion,
-		FromUser:          caller.user,
-		FromID:            caller.instance + ":0",
-		FromInstance:      caller.instance,
-		FromSignalChannel: pubsub.PrefixSignal + caller.instance,
-		NVPs:              nvps,
+	m, err := mxp.NewInvite(mxp.InviteParams{
+		Offer:       req.SDP,
+		SessionKey:  sessionKey,
+		Headers:     req.PublicCallHeaders,
+		Video:       req.Video,
+		DisplayName: req.DisplayName,
 	})
+	if err != nil {
+		return nil, err
+	}
+	m.From(mxp.Sender{User: caller.user, Instance: caller.instance, SignalChannel: pubsub.PrefixSignal + caller.instance})
+	m.Address(callee.id)
+	return mxp.Encode(req.CallID, callee.key, m)
 }
 
 // addCall records a call and reports whether its id was new.
@@ -316,6 +298,12 @@ func (s *Server) isJoined(c *call, message string) bool {
 	return err == nil && m.Method == mxp.Joined
 }
 
+// handleReport takes a call report from one of the call's own app
+// instances: its caller, or a callee instance the call was routed to.
+// Anyone else gets 404, as for a call that does not exist, so that a
+// report cannot be forged for another's call (nor tell that it exists).
+// The report must name its signing instance and that instance's user. Only
+// the caller's report ends an app-to-app call for the callbacks (DiCE).
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, callID string) {
 	body, in, ok := s.signedRequest(w, r, "")
 	if !ok {
@@ -329,14 +317,34 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, callID str
 	if rep.CallID == "" {
 		rep.CallID = callID
 	}
-	if rep.CallID != callID || !callIDPattern.MatchString(callID) {
-		s.writeError(w, r, apiError(ocra.CodeValidation, "callId of the report must be the call id of the path"))
+	var apiErr *ocra.APIError
+	switch {
+	case rep.CallID != callID || !callIDPattern.MatchString(callID):
+		apiErr = apiError(ocra.CodeValidation, "callId of the report must be the call id of the path")
+	case rep.Instance.ID != in.id:
+		apiErr = apiError(ocra.CodeValidation, "instance.id of the report must be the instance that signs it")
+	case rep.UserID != in.userID:
+		apiErr = apiError(ocra.CodeValidation, "userId of the report must be the user of the instance that signs it")
+	}
+	if apiErr != nil {
+		s.writeError(w, r, apiErr)
 		return
 	}
 	s.mu.Lock()
-	s.reports = append(s.reports, rep)
+	c := s.calls[callID]
+	participant := c != nil && (c.caller == in.id || slices.Contains(c.callees, in.id))
+	if participant {
+		s.reports = append(s.reports, rep)
+	}
 	s.mu.Unlock()
+	if !participant {
+		s.log.Info("call report refused: not a participant of the call", "call", callID, "instance", in.id)
+		s.writeError(w, r, apiError(ocra.CodeNotFound, "call "+callID+" not found among the calls of this instance"))
+		return
+	}
 	s.log.Info("call report", "call", callID, "instance", in.id, "result", rep.Result)
-	s.reportEnded(&rep)
+	if in.id == c.caller {
+		s.reportEnded(&rep)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -3,6 +3,7 @@ package ocratest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
 // decodeInvite decodes a one-part MXP frame received on a broadcast channel.
@@ -89,7 +91,7 @@ func TestCallReachesEveryCalleeInstance(t *testing.T) {
 		want := mxp.Message{
 			Method: mxp.Invite, BodyType: mxp.BodyMedia, Version: mxp.ProtocolVersion,
 			FromUser: "alice", FromID: alice.InstanceID + ":0", FromInstance: alice.InstanceID,
-			FromSignalChannel: "s." + alice.InstanceID,
+			FromSubInstance: "0", FromSignalChannel: "s." + alice.InstanceID,
 		}
 		nvps := inv.NVPs
 		inv.NVPs = nil
@@ -175,17 +177,53 @@ func TestCallValidation(t *testing.T) {
 	}
 }
 
+// report is a call report of instance cr of user, as the SDK sends it.
+func report(callID string, cr ocra.Credentials, user, direction string) ocra.CallReport {
+	return ocra.CallReport{
+		ReportID:  "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+		CallID:    callID,
+		Instance:  ocra.ReportInstance{ID: cr.InstanceID, DeviceID: "device-of-" + user, Version: ocra.Version{OS: "linux", Platform: "go", SDK: "test"}},
+		UserID:    user,
+		Direction: direction,
+		StartTime: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		EndTime:   time.Date(2025, 1, 2, 3, 4, 20, 0, time.UTC),
+		Duration:  12.5,
+		Result:    "HungUp",
+	}
+}
+
+// TestReports: the server keeps the reports of a call's own instances, its
+// caller and the callees it was routed to, and refuses everyone else's as
+// if the call did not exist.
 func TestReports(t *testing.T) {
 	s := newServer(t)
 	c := newClient(t, s)
+	ctx := context.Background()
 	alice, _ := register(t, s, c, "alice")
-	rep := ocra.CallReport{CallID: "call-1", Direction: "outgoing", StartTime: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
-		Duration: 12.5, Result: "HUNG_UP"}
-	if err := c.ReportCall(context.Background(), alice, rep); err != nil {
-		t.Fatalf("ReportCall: %v", err)
+	bob, _ := register(t, s, c, "bob")
+	mallory, _ := register(t, s, c, "mallory")
+	if _, err := c.CreateCall(ctx, alice, offer("call-1", "bob")); err != nil {
+		t.Fatal(err)
 	}
-	if got := s.Reports(); len(got) != 1 || got[0] != rep {
-		t.Errorf("Reports() = %+v, want [%+v]", got, rep)
+
+	want := []ocra.CallReport{report("call-1", alice, "alice", "outbound"), report("call-1", bob, "bob", "inbound")}
+	if err := c.ReportCall(ctx, alice, want[0]); err != nil {
+		t.Fatalf("the caller's report: %v", err)
+	}
+	if err := c.ReportCall(ctx, bob, want[1]); err != nil {
+		t.Fatalf("the callee's report: %v", err)
+	}
+
+	forged := report("call-1", mallory, "mallory", "outbound")
+	wantAPIError(t, c.ReportCall(ctx, mallory, forged), ocra.CodeNotFound, "call call-1 not found")
+	wantAPIError(t, c.ReportCall(ctx, alice, report("no-such-call", alice, "alice", "outbound")), ocra.CodeNotFound, "not found")
+	posing := report("call-1", alice, "alice", "outbound") // signed by mallory, naming alice
+	wantAPIError(t, c.ReportCall(ctx, mallory, posing), ocra.CodeValidation, "instance.id of the report")
+	otherUser := report("call-1", bob, "alice", "inbound")
+	wantAPIError(t, c.ReportCall(ctx, bob, otherUser), ocra.CodeValidation, "userId of the report")
+
+	if got := s.Reports(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Reports() = %+v, want %+v", got, want)
 	}
 }
 
@@ -227,5 +265,40 @@ func waitDone(t *testing.T, done <-chan struct{}) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("connection still open")
+	}
+}
+
+// TestKeySizes: the server can hand out 16- and 24-byte MXP keys (Sinch's
+// real instance keys are 16 bytes), and refuses sizes AES does not have.
+func TestKeySizes(t *testing.T) {
+	s := newServer(t, ocratest.WithInstanceKeySize(16), ocratest.WithSessionKeySize(24))
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	bob, reg := register(t, s, c, "bob")
+	_, rx := realtime(t, s, c, bob)
+	if key, err := ocra.DecodeSecret(reg.Config.RTCProfile.Key); err != nil || len(key) != 16 {
+		t.Fatalf("instance key of %d bytes (%v), want 16", len(key), err)
+	}
+	resp, err := c.CreateCall(context.Background(), alice, offer("call-keys", "bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key, err := ocra.DecodeSecret(resp.MXPEncryptionKey); err != nil || len(key) != 24 {
+		t.Errorf("session key of %d bytes (%v), want 24", len(key), err)
+	}
+	_, inv := decodeInvite(t, receive(t, rx), reg.Config.RTCProfile.Key)
+	if inv.NVPs[mxp.NVPKey] != resp.MXPEncryptionKey {
+		t.Errorf("the Invite carries key %q, want the call's", inv.NVPs[mxp.NVPKey])
+	}
+
+	for _, opt := range []ocratest.Option{ocratest.WithInstanceKeySize(20), ocratest.WithSessionKeySize(64)} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "not 16, 24 or 32 bytes") {
+					t.Errorf("NewServer with a bad key size: panic %v", r)
+				}
+			}()
+			ocratest.NewServer(opt).Close()
+		}()
 	}
 }

@@ -40,7 +40,30 @@ const (
 // peer is an app instance in an endpoint's call.
 type peer struct {
 	instance string
-	channel  string // its signal channel
+	fi       string // instance:subInstance once known from its messages: nvps.to
+	channel  string // its signal channel, updated from its messages' fs
+	user     string
+}
+
+// learn updates what p knows of its instance from a message it sent.
+func (p *peer) learn(m *mxp.Message) {
+	if m.FromSignalChannel != "" {
+		p.channel = m.FromSignalChannel
+	}
+	if m.FromID != "" && mxp.InstanceOfFI(m.FromID) == p.instance {
+		p.fi = m.FromID
+	}
+	if m.FromUser != "" {
+		p.user = m.FromUser
+	}
+}
+
+// fiOrDefault is p's fi, or the one of this SDK's clients until known.
+func (p *peer) fiOrDefault() string {
+	if p.fi != "" {
+		return p.fi
+	}
+	return mxp.FI(p.instance, mxp.DefaultSubInstance)
 }
 
 // device is an app instance that a calling endpoint invited.
@@ -48,6 +71,7 @@ type device struct {
 	peer
 	answer     *webrtc.SessionDescription // from its Ack
 	candidates []webrtc.ICECandidateInit
+	joined     bool // its Join came before its Ack
 }
 
 // outcome is how an endpoint's call ended, in the terms of Sinch's DiCE
@@ -121,9 +145,12 @@ func (s *Server) newEndpoint(r role, user, callID string, key []byte, b Behaviou
 		stop:    stop,
 	}
 	e.log = s.log.With("endpoint", e.id, "as", user, "call", callID)
-	e.stopListen = s.hub.Listen(pubsub.PrefixSignal+e.id, e.receive)
+	e.stopListen = s.hub.Listen(e.signalChannel(), e.receive)
 	return e
 }
+
+// signalChannel is the channel the endpoint receives on, its fs.
+func (e *endpoint) signalChannel() string { return pubsub.PrefixSignal + e.id }
 
 // push queues an event without blocking.
 func (e *endpoint) push(ev func()) {
@@ -171,16 +198,11 @@ func (e *endpoint) stopTimer() {
 	}
 }
 
-// send publishes m from the endpoint to p, encrypted with the session key.
+// send publishes m from the endpoint to p, encrypted with the session key,
+// addressed to p's fi once known (never on Leave, Cancel and Joined).
 func (e *endpoint) send(p peer, m *mxp.Message) {
-	m.FromUser = e.user
-	m.FromInstance = e.id
-	m.FromID = e.id + ":0"
-	m.FromSignalChannel = pubsub.PrefixSignal + e.id
-	if m.NVPs == nil {
-		m.NVPs = make(map[string]string)
-	}
-	m.NVPs[mxp.NVPTo] = p.instance
+	m.From(mxp.Sender{User: e.user, Instance: e.id, SignalChannel: e.signalChannel()})
+	m.Address(p.fi)
 	frames, err := mxp.Encode(e.callID, e.key, m)
 	if err != nil {
 		e.log.Error("cannot encode an MXP message", "method", m.Method, "err", err)
@@ -194,7 +216,7 @@ func (e *endpoint) send(p peer, m *mxp.Message) {
 	}
 }
 
-// sendDescription sends an Ack carrying the endpoint's answer.
+// sendDescription sends an Ack or Join carrying the endpoint's answer.
 func (e *endpoint) sendDescription(p peer, method mxp.Method) {
 	body, err := json.Marshal(e.pc.LocalDescription())
 	if err != nil {
@@ -206,8 +228,7 @@ func (e *endpoint) sendDescription(p peer, method mxp.Method) {
 
 // fail tells p that the call failed and ends it.
 func (e *endpoint) fail(p peer, reason string) {
-	body, _ := json.Marshal(map[string]any{"code": 50000, "reason": "ocratest: " + reason}) // a map of a string always marshals
-	e.send(p, &mxp.Message{Method: mxp.Error, BodyType: mxp.BodyErrorJSON, Body: string(body)})
+	e.send(p, mxp.NewError(50000, "ocratest: "+reason))
 	e.end(outcomeFailed)
 }
 
@@ -228,6 +249,10 @@ func (e *endpoint) onFrame(frame string) {
 	m, err := mxp.DecodeMessage(e.key, payload)
 	if err != nil {
 		e.log.Debug("dropping an undecodable message", "err", err)
+		return
+	}
+	if !m.AddressedTo(mxp.FI(e.id, mxp.DefaultSubInstance), e.id) {
+		e.log.Debug("dropping a message addressed elsewhere", "method", m.Method, "to", m.NVPs[mxp.NVPTo])
 		return
 	}
 	if e.role == calleeRole {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
@@ -29,7 +30,7 @@ import (
 // live instance, the backend refused the call or ctx ended first.
 func (s *Server) CallFromPhone(ctx context.Context, from, toUser string) error {
 	if !isE164(from) {
-		return fmt.Errorf("ocratest: CallFromPhone: %q is not an E.164 number", from)
+		return fmt.Errorf("ocratest: CallFromPhone: %s is not an E.164 number", errs.Quote(from))
 	}
 	callID := newUUID()
 	dest := ocra.Destination{Domain: domainApp, Type: ocra.DestUserID, Identity: toUser}
@@ -48,7 +49,7 @@ func (s *Server) CallFromPhone(ctx context.Context, from, toUser string) error {
 		return fmt.Errorf("ocratest: CallFromPhone: user %s has no live instance", strconv.Quote(t.dest.Identity))
 	}
 	b := s.opts.phones[from]
-	key, keyText := randomKey(sessionKeySize)
+	key, keyText := randomKey(s.opts.sessionKeyBytes())
 	e := s.newEndpoint(callerRole, from, callID, key, b, s.far.mediaOf(b))
 	e.dtmfOf = from
 	offer, err := e.buildOffer(ctx)
@@ -100,16 +101,24 @@ func (e *endpoint) buildOffer(ctx context.Context) (ocra.SessionDescription, err
 
 // onDeviceMessage handles what an invited app instance sends.
 func (e *endpoint) onDeviceMessage(m *mxp.Message) {
-	d := e.devices[m.FromInstance]
+	from := m.SenderInstance()
+	d := e.devices[from]
 	if d == nil {
 		e.log.Debug("dropping a message from an instance that was not invited", "method", m.Method)
 		return
 	}
-	fromPeer := !e.answered.IsZero() && m.FromInstance == e.peer.instance
+	d.learn(m)
+	fromPeer := !e.answered.IsZero() && from == e.peer.instance
+	if fromPeer {
+		e.peer.learn(m)
+	}
 	switch m.Method {
 	case mxp.Ack:
-		if answer, err := rtc.ParseDescription(m.Body, webrtc.SDPTypeAnswer); err == nil && e.answered.IsZero() {
+		if answer, err := rtc.ParseDescription(m.Body, webrtc.SDPTypeAnswer); err == nil && e.answered.IsZero() && d.answer == nil {
 			d.answer = &answer
+			if d.joined { // its Join came first
+				e.onJoin(d)
+			}
 		}
 	case mxp.PeerEvent:
 		c, err := rtc.ParseCandidate(m.Body)
@@ -121,10 +130,14 @@ func (e *endpoint) onDeviceMessage(m *mxp.Message) {
 			d.candidates = append(d.candidates, c)
 		}
 	case mxp.Join:
+		if d.answer == nil {
+			d.joined = true // handled with its Ack
+			return
+		}
 		e.onJoin(d)
 	case mxp.Deny:
 		if e.answered.IsZero() {
-			e.cancelDevices(m.FromInstance)
+			e.cancelDevices(from)
 			e.end(outcomeBusy)
 		}
 	case mxp.Leave:
@@ -155,10 +168,11 @@ func (e *endpoint) onJoin(d *device) {
 	for _, c := range d.candidates {
 		e.addCandidate(c)
 	}
+	chosen := mxp.Client{FI: d.fiOrDefault(), FU: d.user, UserID: d.user, InstanceID: d.instance,
+		Channel: d.channel, Domain: mxp.ClientDomain}
 	for id, other := range e.devices {
-		joined := &mxp.Message{Method: mxp.Joined, BodyType: mxp.BodyClient, Body: d.instance}
 		if id != d.instance {
-			e.send(other.peer, joined)
+			e.send(other.peer, mxp.NewJoined(chosen))
 		}
 	}
 	e.devices = map[string]*device{d.instance: d}

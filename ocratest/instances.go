@@ -270,7 +270,7 @@ func (s *Server) addInstance(req *ocra.CreateInstanceRequest, exp time.Time) ins
 		version:      req.Version,
 	}
 	in.secret, in.secretText = randomKey(instanceSecretSize)
-	in.key, in.keyText = randomKey(mxpKeySize)
+	in.key, in.keyText = randomKey(s.opts.instanceKeyBytes())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++

@@ -1,6 +1,8 @@
 package ocratest
 
 import (
+	"cmp"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -27,6 +29,8 @@ type options struct {
 	phones            map[string]Behaviour // by E.164 number
 	sips              map[string]Behaviour // by SIP identity, without "sip:"
 	callbackURL       string
+	instanceKeySize   int // bytes of instances' MXP keys; 0: mxpKeySize
+	sessionKeySize    int // bytes of calls' session keys; 0: sessionKeySize
 }
 
 // WithApplication sets the application key and secret (base64) the server
@@ -71,6 +75,33 @@ func WithLogger(l *slog.Logger) Option {
 // Server.Client trusts it.
 func WithTLS() Option {
 	return func(o *options) { o.tls = true }
+}
+
+// WithInstanceKeySize sets the size in bytes of the MXP key the server
+// gives each instance (rtcProfile.key): 16, 24 or 32 (default 32). The
+// only real instance key seen is 16 bytes (real-wire.md section 2).
+func WithInstanceKeySize(n int) Option {
+	return func(o *options) { o.instanceKeySize = n }
+}
+
+// WithSessionKeySize sets the size in bytes of the session key of each
+// call (mxpEncryptionKey and the Invite's nvps.key): 16, 24 or 32 (default
+// 32).
+func WithSessionKeySize(n int) Option {
+	return func(o *options) { o.sessionKeySize = n }
+}
+
+func (o *options) instanceKeyBytes() int { return cmp.Or(o.instanceKeySize, mxpKeySize) }
+func (o *options) sessionKeyBytes() int  { return cmp.Or(o.sessionKeySize, sessionKeySize) }
+
+// checkKeySizes refuses key sizes AES does not have.
+func (o *options) checkKeySizes() error {
+	for _, n := range []int{o.instanceKeyBytes(), o.sessionKeyBytes()} {
+		if n != 16 && n != 24 && n != 32 {
+			return fmt.Errorf("MXP key size %d is not 16, 24 or 32 bytes", n)
+		}
+	}
+	return nil
 }
 
 // ttlWindowDays is the window in days, capped at half the instance TTL.

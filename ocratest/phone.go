@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	sdkerrs "github.com/sinch-rtc-go/sinch/internal/errs"
 )
 
 // DefaultToneHz is the tone a far end plays when its Behaviour sets none.
@@ -84,18 +86,18 @@ func (o *options) checkFarEnds() error {
 	var errs []error
 	for number, b := range o.phones {
 		if !isE164(number) {
-			errs = append(errs, fmt.Errorf("phone number %q is not E.164 (+ and 1 to %d digits)", number, maxE164Digits))
+			errs = append(errs, fmt.Errorf("phone number %s is not E.164 (+ and 1 to %d digits)", sdkerrs.Quote(number), maxE164Digits))
 		}
 		if err := b.check(); err != nil {
-			errs = append(errs, fmt.Errorf("phone number %s: %w", number, err))
+			errs = append(errs, fmt.Errorf("phone number %s: %w", sdkerrs.Quote(number), err))
 		}
 	}
 	for identity, b := range o.sips {
 		if user, host, ok := strings.Cut(identity, "@"); !ok || user == "" || host == "" {
-			errs = append(errs, fmt.Errorf("SIP identity %q is not user@host", identity))
+			errs = append(errs, fmt.Errorf("SIP identity %s is not user@host", sdkerrs.Quote(identity)))
 		}
 		if err := b.check(); err != nil {
-			errs = append(errs, fmt.Errorf("SIP identity %s: %w", identity, err))
+			errs = append(errs, fmt.Errorf("SIP identity %s: %w", sdkerrs.Quote(identity), err))
 		}
 	}
 	if o.callbackURL != "" {

@@ -58,7 +58,8 @@ type InstanceInfo struct {
 // option is invalid: an empty application key, a secret that is not base64,
 // a TTL or refresh interval that is not positive, a negative TTL window, a
 // nil clock or logger, a phone number that is not E.164, a SIP identity that
-// is not user@host, an invalid Behaviour or a callback URL that is not an
+// is not user@host, an invalid Behaviour, an MXP key size other than 16, 24
+// or 32 bytes or a callback URL that is not an
 // absolute http(s) URL.
 func NewServer(opts ...Option) *Server {
 	o := options{
@@ -116,6 +117,9 @@ func (o *options) check() error {
 	}
 	if _, err := ocra.DecodeSecret(o.appSecret); err != nil {
 		return fmt.Errorf("application secret: %w", err)
+	}
+	if err := o.checkKeySizes(); err != nil {
+		return err
 	}
 	return o.checkFarEnds()
 }

@@ -5,12 +5,22 @@
 // Posting never blocks (the queue is unbounded), so signalling and media
 // goroutines never wait for a slow callback. Callbacks run without any SDK
 // lock held, so they may call back into the SDK, Terminate included.
+//
+// A callback that panics does not kill the process: as net/http does for
+// handlers, the queue recovers, logs the panic and its stack at Error, and
+// runs the next callback.
 package dispatch
 
-import "sync"
+import (
+	"log/slog"
+	"runtime/debug"
+	"sync"
+)
 
 // Queue runs posted functions one at a time, in order, on its own goroutine.
 type Queue struct {
+	log *slog.Logger
+
 	mu      sync.Mutex
 	cond    *sync.Cond
 	pending []func()
@@ -18,9 +28,25 @@ type Queue struct {
 	done    chan struct{}
 }
 
+// Option configures a Queue.
+type Option func(*Queue)
+
+// WithLogger sets where panics of callbacks are logged. Default:
+// slog.Default(), so that a recovered panic is never silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(q *Queue) {
+		if l != nil {
+			q.log = l
+		}
+	}
+}
+
 // New starts a queue.
-func New() *Queue {
-	q := &Queue{done: make(chan struct{})}
+func New(opts ...Option) *Queue {
+	q := &Queue{done: make(chan struct{}), log: slog.Default()}
+	for _, o := range opts {
+		o(q)
+	}
 	q.cond = sync.NewCond(&q.mu)
 	go q.run()
 	return q
@@ -66,7 +92,18 @@ func (q *Queue) run() {
 		}
 		for i, f := range batch {
 			batch[i] = nil
-			f()
+			q.call(f)
 		}
 	}
+}
+
+// call runs f, recovering and logging a panic.
+func (q *Queue) call(f func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			q.log.Error("sinch: a listener callback panicked; the client recovered and goes on: fix the listener",
+				"panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
 }

@@ -1,6 +1,8 @@
 package dispatch
 
 import (
+	"bytes"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -69,4 +71,43 @@ func TestCloseFromCallbackRunsWhatWasPostedAndDropsTheRest(t *testing.T) {
 	close(gate)
 	<-q.Done()
 	require.Equal(t, []string{"first", "second"}, ran)
+}
+
+// TestPanickingCallbackIsRecoveredAndLogged: a panic in a callback is
+// logged at Error with its stack, and the callbacks after it still run.
+func TestPanickingCallbackIsRecoveredAndLogged(t *testing.T) {
+	var logs safeBuffer
+	q := New(WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	q.Post(func() { panic("listener bug") })
+	ran := make(chan struct{})
+	q.Post(func() { close(ran) })
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the callback after a panicking one did not run")
+	}
+	q.Close()
+	<-q.Done()
+	out := logs.String()
+	require.Contains(t, out, "level=ERROR")
+	require.Contains(t, out, "listener bug")
+	require.Contains(t, out, "dispatch_test.go", "the log carries the stack of the panic")
+}
+
+// safeBuffer is a bytes.Buffer safe for concurrent use.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -6,6 +6,8 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Sentinel errors; see package sinch for their documentation.
@@ -69,4 +71,21 @@ func (e *SinchError) Unwrap() error { return e.Err }
 // Invalid returns an error for a bad argument that names it.
 func Invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
+}
+
+// maxQuoted is the most bytes of user input that Quote shows.
+const maxQuoted = 32
+
+// Quote quotes s for an error message, as %q does, but at most its first
+// 32 bytes (cut on a character boundary), followed by "..." and the
+// length when s is longer: an error never repeats a large argument.
+func Quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > maxQuoted-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }

@@ -20,31 +20,43 @@ const maxPayloadLen = (aes.BlockSize + MaxMessageSize + aes.BlockSize + 2) / 3 *
 const maxJSONDepth = 32
 
 // EncodeMessage encodes m as JSON and seals it with key. A zero Version is
-// sent as ProtocolVersion; m itself is not modified.
+// sent as ProtocolVersion (bv is always sent, as Sinch's 1.x SDKs do); m
+// itself is not modified.
 func EncodeMessage(key []byte, m *Message) (string, error) {
+	plaintext, err := encodeJSON(m)
+	if err != nil {
+		return "", err
+	}
+	return Seal(key, plaintext)
+}
+
+// encodeJSON is the plaintext of EncodeMessage.
+func encodeJSON(m *Message) ([]byte, error) {
 	if m == nil {
-		return "", errors.New("mxp: nil message")
+		return nil, errors.New("mxp: nil message")
 	}
 	msg := *m
 	if msg.Version == 0 {
 		msg.Version = ProtocolVersion
 	}
 	if err := msg.check(); err != nil {
-		return "", err
+		return nil, err
 	}
 	plaintext, err := json.Marshal(&msg)
 	if err != nil {
-		return "", fmt.Errorf("mxp: encode %v message: %w", msg.Method, err)
+		return nil, fmt.Errorf("mxp: encode %v message: %w", msg.Method, err)
 	}
 	if len(plaintext) > MaxMessageSize {
-		return "", fmt.Errorf("mxp: %v message of %d bytes exceeds %d", msg.Method, len(plaintext), MaxMessageSize)
+		return nil, fmt.Errorf("mxp: %v message of %d bytes exceeds %d", msg.Method, len(plaintext), MaxMessageSize)
 	}
-	return Seal(key, plaintext)
+	return plaintext, nil
 }
 
 // DecodeMessage opens payload with key and decodes the message in it. It
 // refuses payloads over MaxMessageSize, JSON nested deeper than a message
 // can be, protocol versions other than ProtocolVersion and unknown methods.
+// A message without bv (or bv 0) is taken as ProtocolVersion, and its
+// Version set so.
 // A payload that does not decrypt to JSON gives an error wrapping ErrDecrypt.
 // Unknown JSON fields are ignored.
 func DecodeMessage(key []byte, payload string) (*Message, error) {
@@ -84,6 +96,9 @@ func decodeJSON(b []byte) (*Message, error) {
 	var m Message
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("mxp: malformed message: %w", err)
+	}
+	if m.Version == 0 {
+		m.Version = ProtocolVersion
 	}
 	if err := m.check(); err != nil {
 		return nil, err

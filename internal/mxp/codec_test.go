@@ -67,7 +67,7 @@ func TestEncodeMessageUsesShortKeys(t *testing.T) {
 	require.NoError(t, err)
 	plaintext, err := Open(testKey, payload)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"md":5,"bv":10,"fu":"u","nvps":{"to":"i"}}`, string(plaintext))
+	assert.JSONEq(t, `{"md":5,"bv":10,"fu":"u","fc":"","nvps":{"to":"i"}}`, string(plaintext))
 }
 
 func TestEncodeMessageLeavesInputAlone(t *testing.T) {
@@ -106,7 +106,9 @@ func TestLargestMessageFitsInMaxParts(t *testing.T) {
 	empty, err := json.Marshal(&Message{Method: Ack, Version: ProtocolVersion})
 	require.NoError(t, err)
 	m := &Message{Method: Ack, Body: strings.Repeat("a", MaxMessageSize-len(empty)-len(`,"bd":""`))}
-	frames, err := Encode("call-1", testKey, m)
+	// The longest session id leaves the least room in each part.
+	session := strings.Repeat("s", maxSessionIDLen)
+	frames, err := Encode(session, testKey, m)
 	require.NoError(t, err)
 	assert.LessOrEqual(t, len(frames), MaxParts)
 
@@ -126,7 +128,7 @@ func TestMultiPartReverseOrder(t *testing.T) {
 	for i, s := range frames {
 		f, err := ParseFrame(s)
 		require.NoError(t, err)
-		assert.LessOrEqual(t, len(f.Data), MaxPartLen)
+		assert.LessOrEqual(t, len(f.Data), SendPartLen("call-7", f.MsgID))
 		assert.Equal(t, i, f.Part)
 		assert.Equal(t, len(frames), f.Total)
 		assert.Regexp(t, `^[1-9][0-9]*$`, f.MsgID)
@@ -201,7 +203,6 @@ func TestDecodeMessageRejects(t *testing.T) {
 	}{
 		"garbage":         {"\x00\xff garbage", "not standard base64"},
 		"version 9":       {sealJSON(t, `{"md":1,"bv":9}`), "unsupported protocol version 9"},
-		"no version":      {sealJSON(t, `{"md":1}`), "unsupported protocol version 0"},
 		"method 0":        {sealJSON(t, `{"bv":10}`), "unknown method 0"},
 		"method 11":       {sealJSON(t, `{"md":11,"bv":10}`), "unknown method 11"},
 		"method string":   {sealJSON(t, `{"md":"1","bv":10}`), "malformed message"},
@@ -228,11 +229,14 @@ func TestDecodeMessageAccepts(t *testing.T) {
 		"brackets inside string": `{"md":3,"bv":10,"bd":"` + strings.Repeat(`[{\"`, 50) + `"}`,
 		"unknown fields":         `{"md":3,"bv":10,"zz":{"a":[1,2]}}`,
 		"null nvps":              `{"md":3,"bv":10,"nvps":null}`,
+		"no version (2.x)":       `{"md":3,"bt":"sdp"}`,
+		"version 0":              `{"md":3,"bv":0}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, err := DecodeMessage(testKey, sealJSON(t, s))
 			require.NoError(t, err)
 			assert.Equal(t, Join, m.Method)
+			assert.Equal(t, ProtocolVersion, m.Version, "a message without bv is version 10")
 		})
 	}
 }

@@ -19,19 +19,27 @@ var ErrDecrypt = errors.New("mxp: wrong key or corrupted payload")
 // the MXP payload: standard base64 of a fresh random 16-byte IV followed by
 // the AES-CBC ciphertext of the PKCS#7-padded plaintext.
 func Seal(key, plaintext []byte) (string, error) {
+	var iv [aes.BlockSize]byte
+	rand.Read(iv[:]) // never fails: crypto/rand.Read always fills its buffer
+	return sealWithIV(key, iv[:], plaintext)
+}
+
+// sealWithIV is Seal with a given IV of aes.BlockSize bytes; the golden
+// tests fix it to compare whole frames.
+func sealWithIV(key, iv, plaintext []byte) (string, error) {
 	block, err := newCipher(key)
 	if err != nil {
 		return "", err
 	}
 	padLen := aes.BlockSize - len(plaintext)%aes.BlockSize
 	buf := make([]byte, aes.BlockSize+len(plaintext)+padLen)
-	iv, body := buf[:aes.BlockSize], buf[aes.BlockSize:]
+	body := buf[aes.BlockSize:]
+	copy(buf, iv[:aes.BlockSize])
 	copy(body, plaintext)
 	for i := len(plaintext); i < len(body); i++ {
 		body[i] = byte(padLen)
 	}
-	rand.Read(iv) // never fails: crypto/rand.Read always fills its buffer
-	cipher.NewCBCEncrypter(block, iv).CryptBlocks(body, body)
+	cipher.NewCBCEncrypter(block, buf[:aes.BlockSize]).CryptBlocks(body, body)
 	return base64.StdEncoding.EncodeToString(buf), nil
 }
 

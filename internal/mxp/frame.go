@@ -10,8 +10,22 @@ import (
 )
 
 // MaxParts is the most parts one message may be split into. It leaves room
-// for a MaxMessageSize message.
-const MaxParts = 64
+// for a MaxMessageSize message in parts of SendPartLen characters, whatever
+// the session id.
+const MaxParts = 128
+
+// MaxPartLen is the most characters of one part that a receiver accepts.
+// Senders keep to SendPartLen, but a receiver must take parts of a few KiB
+// (real-wire.md section 2); the parts of one message together are bounded
+// by the payload of a MaxMessageSize message (see Reassembler).
+const MaxPartLen = 8 << 10
+
+// The part size rule of Sinch's SDKs: a frame's data part is at most
+// partBudget - len(sessionId) - len(transportId) - partOverhead characters.
+const (
+	partBudget   = 1500
+	partOverhead = 15
+)
 
 // singlePart is the message id of a message sent in one frame.
 const singlePart = "-"
@@ -21,6 +35,17 @@ const (
 	maxMsgIDLen     = 20 // the digits of the largest uint64
 	frameFields     = 6
 )
+
+// SendPartLen is the most payload characters a sender puts in one part of
+// a message of session sessionID: 1500 - len(sessionID) - len(transportID) - 15
+// (real-wire.md section 2). Our transport id is the frame's message id
+// field: "-" for a message sent in one part, else the decimal message id
+// that all its parts share. A 36-character session id (a UUID call id)
+// thus gives single parts of up to 1448 characters: real-wire.md's 1449
+// counts an empty transport id, so ours stay within both readings.
+func SendPartLen(sessionID, transportID string) int {
+	return partBudget - len(sessionID) - len(transportID) - partOverhead
+}
 
 // Frame is one MXP text frame: "10 <sessionId> <msgId|-> <partNo> <partTotal> <data>".
 type Frame struct {
@@ -37,26 +62,34 @@ func (f Frame) String() string {
 		strconv.Itoa(f.Part) + " " + strconv.Itoa(f.Total) + " " + f.Data
 }
 
-// Split cuts payload into frames of at most MaxPartLen payload characters
-// each. A payload that fits in one frame gets message id "-"; a
-// longer one gets a random positive message id shared by all its parts.
-// sessionID must be a valid session id and payload non-empty, as Encode
-// ensures.
+// Split cuts payload into frames whose data parts keep to SendPartLen. A
+// payload that fits in one frame gets message id "-"; a longer one gets a
+// random positive message id shared by all its parts. sessionID must be a
+// valid session id and payload non-empty, as Encode ensures.
 func Split(sessionID, payload string) []string {
-	if len(payload) <= MaxPartLen {
+	return split(sessionID, payload, randomMsgID)
+}
+
+func randomMsgID() string { return strconv.Itoa(int(rand.Int32N(math.MaxInt32)) + 1) }
+
+// split is Split with the message id of a multi-part message drawn from
+// newID; the golden tests fix it.
+func split(sessionID, payload string, newID func() string) []string {
+	if len(payload) <= SendPartLen(sessionID, singlePart) {
 		return []string{Frame{SessionID: sessionID, MsgID: singlePart, Total: 1, Data: payload}.String()}
 	}
-	total := (len(payload) + MaxPartLen - 1) / MaxPartLen
-	msgID := strconv.Itoa(int(rand.Int32N(math.MaxInt32)) + 1)
+	msgID := newID()
+	n := SendPartLen(sessionID, msgID)
+	total := (len(payload) + n - 1) / n
 	frames := make([]string, total)
 	for i := range frames {
-		end := min(len(payload), (i+1)*MaxPartLen)
+		end := min(len(payload), (i+1)*n)
 		frames[i] = Frame{
 			SessionID: sessionID,
 			MsgID:     msgID,
 			Part:      i,
 			Total:     total,
-			Data:      payload[i*MaxPartLen : end],
+			Data:      payload[i*n : end],
 		}.String()
 	}
 	return frames

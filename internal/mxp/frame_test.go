@@ -40,8 +40,8 @@ func TestParseFrameRejects(t *testing.T) {
 		"10 call-1 - -1 1 QUJD":                          "part number",
 		"10 call-1 - 0 01 QUJD":                          "part total",
 		"10 call-1 - 0 1000 QUJD":                        "part total",
-		"10 call-1 5 0 0 QUJD":                           "part total 0 is outside 1..64",
-		"10 call-1 5 0 65 QUJD":                          "part total 65 is outside 1..64",
+		"10 call-1 5 0 0 QUJD":                           "part total 0 is outside 1..128",
+		"10 call-1 5 0 129 QUJD":                         "part total 129 is outside 1..128",
 		"10 call-1 5 3 3 QUJD":                           "part 3 is outside 0..2",
 		"10 call-1 - 0 2 QUJD":                           `message id "-" has 2 parts`,
 		"10 call-1 -5 0 2 QUJD":                          "message id",
@@ -53,7 +53,7 @@ func TestParseFrameRejects(t *testing.T) {
 		"10 call-1 - 0 1 QUJD\n":                         "base64 alphabet",
 		"10 call\t1 - 0 1 QUJD":                          "session id",
 		"10 call\u00e91 - 0 1 QUJD":                      "session id",
-		"10 call-1 - 0 1 " + long:                        "1401 characters is outside 1..1400",
+		"10 call-1 - 0 1 " + long:                        "8193 characters is outside 1..8192",
 		"10 call-1 123456789012345678901 0 2 QUJD":       "up to 20 decimal digits",
 		"10 " + strings.Repeat("s", 129) + " - 0 1 QUJD": "session id",
 	} {
@@ -73,35 +73,61 @@ func TestParseFrameRejectsEmptyFields(t *testing.T) {
 	}
 }
 
+// uuid is a call id as the SDK makes them: 36 characters.
+const uuid = "0b3c7a52-5d1e-4c1f-9a8e-2f6d4b7c9e10"
+
+func TestSendPartLen(t *testing.T) {
+	assert.Equal(t, 1448, SendPartLen(uuid, "-"), "one part of a UUID call: 1500-36-1-15")
+	assert.Equal(t, 1439, SendPartLen(uuid, "1234567890"))
+	assert.Equal(t, 1483, SendPartLen("c", "-"))
+}
+
 func TestSplitSinglePart(t *testing.T) {
-	payload := strings.Repeat("Q", MaxPartLen)
-	frames := Split("call-1", payload)
-	require.Equal(t, []string{"10 call-1 - 0 1 " + payload}, frames)
+	payload := strings.Repeat("Q", SendPartLen(uuid, "-"))
+	frames := Split(uuid, payload)
+	require.Equal(t, []string{"10 " + uuid + " - 0 1 " + payload}, frames)
 }
 
 func TestSplitParts(t *testing.T) {
-	payload := strings.Repeat("Q", 2*MaxPartLen) + "xy"
-	frames := Split("call-1", payload)
-	require.Len(t, frames, 3)
-	var data []string
-	for i, s := range frames {
-		f, err := ParseFrame(s)
-		require.NoError(t, err)
-		assert.Equal(t, i, f.Part)
-		assert.Equal(t, 3, f.Total)
-		data = append(data, f.Data)
+	for _, session := range []string{"c", uuid, strings.Repeat("s", maxSessionIDLen)} {
+		payload := strings.Repeat("Q", 2*SendPartLen(session, "-")) + "xyz"
+		frames := Split(session, payload)
+		var data strings.Builder
+		for i, s := range frames {
+			f, err := ParseFrame(s)
+			require.NoError(t, err)
+			assert.Equal(t, i, f.Part)
+			assert.Equal(t, len(frames), f.Total)
+			assert.LessOrEqual(t, len(f.Data), SendPartLen(session, f.MsgID), "part %d of session %q", i, session)
+			if i < len(frames)-1 {
+				assert.Equal(t, SendPartLen(session, f.MsgID), len(f.Data), "parts are as long as the rule allows")
+			}
+			data.WriteString(f.Data)
+		}
+		assert.Len(t, frames, 3)
+		assert.Equal(t, payload, data.String())
 	}
-	assert.Equal(t, []string{payload[:MaxPartLen], payload[MaxPartLen : 2*MaxPartLen], "xy"}, data)
 }
 
 func TestSplitUsesFreshMessageIDs(t *testing.T) {
-	payload := strings.Repeat("Q", MaxPartLen+1)
+	payload := strings.Repeat("Q", SendPartLen(uuid, "-")+1)
 	ids := make(map[string]bool)
 	for range 20 {
-		f, err := ParseFrame(Split("call-1", payload)[0])
+		f, err := ParseFrame(Split(uuid, payload)[0])
 		require.NoError(t, err)
 		ids[f.MsgID] = true
 	}
 	// 20 draws from 2^31 values: a repeat is a bug, not bad luck.
 	assert.Len(t, ids, 20)
+}
+
+// TestParseFrameAcceptsLargeParts: a Sinch peer may send parts of a few
+// KiB; up to MaxPartLen (8 KiB) is taken.
+func TestParseFrameAcceptsLargeParts(t *testing.T) {
+	for _, n := range []int{3 << 10, MaxPartLen} {
+		data := strings.Repeat("A", n)
+		f, err := ParseFrame("10 " + uuid + " 77 0 2 " + data)
+		require.NoError(t, err, "part of %d characters", n)
+		assert.Equal(t, data, f.Data)
+	}
 }

@@ -24,7 +24,9 @@ func seedFrames(t testing.TB) [][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(out, frames)
+	// What we send and what Sinch peers may send (testdata/golden): parts
+	// of our size and of 3 KiB.
+	return append(append(out, frames), goldenFrames(t)...)
 }
 
 func FuzzParseFrame(f *testing.F) {
@@ -62,6 +64,13 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 		f.Add(payload.String())
 	}
+	for _, plaintext := range goldenPlaintexts(f) { // sealed with the fuzz key
+		payload, err := Seal(testKey, plaintext)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(payload)
+	}
 	f.Add("")
 	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 	f.Fuzz(func(t *testing.T, payload string) {
@@ -84,8 +93,13 @@ func FuzzDecodePlaintext(f *testing.F) {
 		`{"md":1,"bv":10,"nvps":{"a":1}}`,
 		`{"md":1.5,"bv":10}`,
 		`null`,
+		`{"md":2,"bt":"sdp","bd":"{}"}`,
+		`{"md":4,"bv":0,"bt":"client","bd":"{\"userId\":\"u\",\"instanceId\":\"i\"}"}`,
 	} {
 		f.Add([]byte(s))
+	}
+	for _, plaintext := range goldenPlaintexts(f) {
+		f.Add(plaintext)
 	}
 	f.Fuzz(func(t *testing.T, plaintext []byte) {
 		payload, err := Seal(testKey, plaintext)
@@ -171,4 +185,29 @@ func checkPending(t *testing.T, r *Reassembler, now time.Time) {
 			t.Fatalf("message %v: %d of %d parts, counted %d, first %v at %v", key, have, len(p.parts), p.received, p.first, now)
 		}
 	}
+}
+
+// FuzzParseClient checks the decoder of Joined bodies, both shapes.
+func FuzzParseClient(f *testing.F) {
+	f.Add(`{"fi":"i:0","fu":"u","userId":"u","instanceId":"i","channel":"c","domain":"mxp"}`)
+	f.Add(`{"userId":"u","instanceId":"i","channel":"c","domain":"mxp"}`)
+	f.Add(`{"fi":"i"}`)
+	f.Add(`{"fi":""}`)
+	f.Add(`i:0`)
+	f.Fuzz(func(t *testing.T, body string) {
+		c, err := ParseClient(body)
+		if err != nil {
+			return
+		}
+		if c.FI == "" && c.InstanceID == "" {
+			t.Fatalf("accepted a body that names no device: %q", body)
+		}
+		id := c.FI
+		if id == "" {
+			id = c.InstanceID
+		}
+		if !c.Names(id, "") || !c.Names("", id) {
+			t.Fatalf("%+v does not name its own id %q", c, id)
+		}
+	})
 }

@@ -1,15 +1,15 @@
 // Package mxp is Sinch's MXP signalling, protocol version 10 (protocol.md
-// section 5): text frames, multi-part split and reassembly, AES-CBC
-// encryption and the short-key message model.
+// section 5 as amended by real-wire.md section 2): text frames, multi-part
+// split and reassembly, AES-CBC encryption, the short-key message model,
+// and the rules both sides of a call follow: who a message is from (fi, fd,
+// fu, fc), whom it is for (nvps.to) and the Joined client body. The golden
+// fixtures in testdata/golden pin every message kind on the wire.
 package mxp
 
 import "strconv"
 
 // ProtocolVersion is the MXP version this package speaks.
 const ProtocolVersion = 10
-
-// MaxPartLen is the most base64 characters one frame part holds.
-const MaxPartLen = 1400
 
 // Method is an MXP message method.
 type Method int
@@ -49,16 +49,21 @@ const (
 
 // Message is one MXP message, with the wire's short JSON keys.
 type Message struct {
-	Method            Method            `json:"md"`
-	BodyType          string            `json:"bt,omitempty"`
-	Body              string            `json:"bd,omitempty"`
-	Version           int               `json:"bv"`
-	FromUser          string            `json:"fu,omitempty"`
-	FromID            string            `json:"fi,omitempty"` // instanceId:subInstanceId
-	FromInstance      string            `json:"fd,omitempty"`
-	FromSubInstance   string            `json:"fsi,omitempty"`
-	FromSignalChannel string            `json:"fs,omitempty"`
-	NVPs              map[string]string `json:"nvps,omitempty"`
+	Method   Method `json:"md"`
+	BodyType string `json:"bt,omitempty"`
+	Body     string `json:"bd,omitempty"`
+	// Version is sent as bv; DecodeMessage sets it to ProtocolVersion when
+	// a message has none, as Sinch's 2.x messages do not.
+	Version           int    `json:"bv"`
+	FromUser          string `json:"fu,omitempty"`
+	FromID            string `json:"fi,omitempty"` // instanceId:subInstanceId
+	FromInstance      string `json:"fd,omitempty"`
+	FromSubInstance   string `json:"fsi,omitempty"`
+	FromSignalChannel string `json:"fs,omitempty"`
+	// FromC is fc, which Sinch's SDKs send empty: its meaning is not
+	// public. It is always sent (empty unless a peer sent otherwise).
+	FromC string            `json:"fc"`
+	NVPs  map[string]string `json:"nvps,omitempty"`
 }
 
 // NVPDisplayName carries the caller's display name in an Invite (designed:

@@ -16,8 +16,9 @@ const (
 // Reassembler joins the frames of multi-part messages. Parts may arrive in
 // any order; a part already received is ignored. Memory is bounded: at most
 // maxPending messages wait for parts at a time, the oldest making way for a
-// new one, and a message still incomplete ttl after its first part is
-// dropped. A Reassembler is safe for concurrent use.
+// new one; a message whose parts add up to more than the payload of a
+// MaxMessageSize message is dropped, and so is one still incomplete ttl
+// after its first part. A Reassembler is safe for concurrent use.
 type Reassembler struct {
 	maxPending int
 	ttl        time.Duration
@@ -33,6 +34,7 @@ type messageKey struct{ sessionID, msgID string }
 type partial struct {
 	parts    []string // "" where no part arrived yet; frame data is never empty
 	received int
+	size     int // characters received
 	first    time.Time
 	seq      uint64
 }
@@ -53,7 +55,9 @@ func NewReassembler(maxPending int, ttl time.Duration) *Reassembler {
 // Add takes one frame received at now. When the frame completes its message
 // it returns the message's payload, its parts joined in order, and true. A
 // frame that is invalid, or whose part total differs from earlier parts of
-// the same message, is an error; in the latter case the message is dropped.
+// the same message, or that takes the message over the payload of a
+// MaxMessageSize message, is an error; in the latter cases the message is
+// dropped.
 func (r *Reassembler) Add(f Frame, now time.Time) (payload string, complete bool, err error) {
 	if err := f.validate(); err != nil {
 		return "", false, err
@@ -79,7 +83,13 @@ func (r *Reassembler) Add(f Frame, now time.Time) (payload string, complete bool
 	if p.parts[f.Part] != "" {
 		return "", false, nil
 	}
+	if p.size+len(f.Data) > maxPayloadLen {
+		delete(r.pending, key)
+		return "", false, fmt.Errorf("mxp: message %s of session %s: parts exceed %d characters",
+			f.MsgID, f.SessionID, maxPayloadLen)
+	}
 	p.parts[f.Part] = f.Data
+	p.size += len(f.Data)
 	p.received++
 	if p.received < len(p.parts) {
 		return "", false, nil

@@ -2,6 +2,7 @@ package mxp
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +136,25 @@ func TestReassemblerDefaults(t *testing.T) {
 
 	add(t, r, part("c", "1001", 0, 2, "AA"), t0.Add(DefaultReassemblyTTL+1))
 	assert.Len(t, r.pending, 1, "everything older than the default TTL dropped")
+}
+
+// TestReassemblerLargePartsTotalBounded: parts of a few KiB are taken, but
+// one message's parts together may not exceed the payload of a
+// MaxMessageSize message.
+func TestReassemblerLargePartsTotalBounded(t *testing.T) {
+	r := NewReassembler(4, time.Minute)
+	big := strings.Repeat("A", MaxPartLen)
+	_, complete := add(t, r, part("c", "5", 1, 2, big[:3<<10]), t0)
+	assert.False(t, complete)
+	payload, complete := add(t, r, part("c", "5", 0, 2, big), t0)
+	require.True(t, complete)
+	assert.Len(t, payload, MaxPartLen+3<<10)
+
+	n := maxPayloadLen / MaxPartLen // parts that fit
+	for i := range n {
+		add(t, r, part("c", "6", i, MaxParts, big), t0)
+	}
+	_, _, err := r.Add(part("c", "6", n, MaxParts, big), t0)
+	assert.ErrorContains(t, err, "parts exceed")
+	assert.Empty(t, r.pending, "the oversized message is dropped")
 }

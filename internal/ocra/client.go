@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/sinch-rtc-go/sinch/internal/errs"
 )
 
 // MaxResponseBody is the largest response body the client reads.
@@ -97,7 +99,7 @@ func parseBaseURL(s string) (*url.URL, error) {
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("ocra: base URL scheme %q is not https or http", u.Scheme)
+		return nil, fmt.Errorf("ocra: base URL scheme %s is not https or http", errs.Quote(u.Scheme))
 	case u.Host == "":
 		return nil, errors.New("ocra: base URL has no host")
 	case u.User != nil:

@@ -89,7 +89,7 @@ type Config struct {
 type RTCProfile struct {
 	BroadcastChannel string `json:"broadcastChannel"`
 	SignalChannel    string `json:"signalChannel"`
-	Key              string `json:"key"` // base64 of 32 random bytes
+	Key              string `json:"key"` // base64 of 16, 24 or 32 random bytes
 }
 
 // RTCConfig carries the pub/sub settings.
@@ -164,19 +164,33 @@ type CallInstance struct {
 // CreateCallResponse answers POST /calls.
 type CreateCallResponse struct {
 	CallID            string            `json:"callId"`
-	MXPEncryptionKey  string            `json:"mxpEncryptionKey"` // base64 of 32 bytes
-	MXPSignalChannel  string            `json:"mxpSignalChannel"` // c.<callId>
+	MXPEncryptionKey  string            `json:"mxpEncryptionKey"` // base64 of 16, 24 or 32 bytes
+	MXPSignalChannel  string            `json:"mxpSignalChannel"` // the call's channel (opaque): what goes to every callee device
 	Instances         []CallInstance    `json:"instances"`
 	StartTime         time.Time         `json:"startTime"`
 	PublicCallHeaders map[string]string `json:"publicCallHeaders,omitempty"`
 }
 
-// CallReport is the body of POST /calls/{callId}/reports.
+// CallReport is the body of POST /calls/{callId}/reports: the full shape
+// of real-wire.md section 2 (reportId, instance{id, deviceId, version},
+// userId, the call's identifiers and its outcome).
 type CallReport struct {
-	CallID    string    `json:"callId"`
-	Direction string    `json:"direction"`
-	StartTime time.Time `json:"startTime"`
-	Duration  float64   `json:"duration"` // seconds, established to ended
-	Result    string    `json:"result"`   // the end cause
-	Error     string    `json:"error,omitempty"`
+	ReportID     string         `json:"reportId"` // a random UUID, one per report
+	CallID       string         `json:"callId"`
+	Instance     ReportInstance `json:"instance"` // the reporting instance
+	UserID       string         `json:"userId"`   // its user
+	Direction    string         `json:"direction"`
+	RemoteUserID string         `json:"remoteUserId,omitempty"` // whom the call was with
+	StartTime    time.Time      `json:"startTime"`
+	EndTime      time.Time      `json:"endTime"`
+	Duration     float64        `json:"duration"` // seconds, established to ended
+	Result       string         `json:"result"`   // the end cause
+	Error        string         `json:"error,omitempty"`
+}
+
+// ReportInstance names the instance that sends a call report.
+type ReportInstance struct {
+	ID       string  `json:"id"`
+	DeviceID string  `json:"deviceId"`
+	Version  Version `json:"version"`
 }

@@ -1,6 +1,10 @@
 package ocra
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sinch-rtc-go/sinch/internal/errs"
+)
 
 // MaxUserIDLength is the most bytes of a user id.
 const MaxUserIDLength = 255
@@ -17,7 +21,7 @@ func CheckUserID(id string) error {
 	}
 	for _, r := range id {
 		if !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '=') {
-			return fmt.Errorf("%q has a character outside A-Z a-z 0-9 - _ =", id)
+			return fmt.Errorf("%s has a character outside A-Z a-z 0-9 - _ =", errs.Quote(id))
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -61,7 +62,17 @@ const (
 	closeGrace = time.Second
 	// maxErrorBody bounds how much of a refused handshake's body is parsed.
 	maxErrorBody = 4 << 10
+	// maxHandshakeResponse bounds the bytes read from the connection until
+	// the upgrade completes: status line, headers and a refusal's body
+	// (through a proxy, its CONNECT answer too). A real answer is well
+	// under 1 KiB; without a bound, a server answering with an endless
+	// header line would make the client buffer all of it.
+	maxHandshakeResponse = 64 << 10
 )
+
+// errHandshakeTooLarge fails a handshake whose response passes
+// maxHandshakeResponse.
+var errHandshakeTooLarge = errors.New("the server's handshake response is over 64 KiB: it is not a WebSocket server")
 
 // WSConn is a client connection to the WebSocket pub/sub server. It is safe for
 // concurrent use and implements PubSub.
@@ -89,10 +100,20 @@ var _ PubSub = (*WSConn)(nil)
 // opts.HandshakeTimeout bound the handshake only. When the server refuses
 // the upgrade, the error is the server's *ocra.APIError with its HTTP status.
 func Dial(ctx context.Context, url string, opts DialOptions) (*WSConn, error) {
+	var limited *handshakeLimitConn // the TCP connection, once dialled
 	d := websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: cmp.Or(opts.HandshakeTimeout, defaultHandshakeTimeout),
 		TLSClientConfig:  opts.TLSConfig,
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var nd net.Dialer
+			conn, err := nd.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			limited = newHandshakeLimitConn(conn, maxHandshakeResponse)
+			return limited, nil
+		},
 	}
 	if t := opts.Transport; t != nil {
 		d.Proxy = t.Proxy // nil: no proxy, as for the transport's requests
@@ -107,6 +128,9 @@ func Dial(ctx context.Context, url string, opts DialOptions) (*WSConn, error) {
 		}
 	}
 	ws, resp, err := d.DialContext(ctx, url, opts.Header)
+	if err == nil {
+		limited.lift() // frames are bounded by the read limit below
+	}
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			return nil, handshakeError(resp)
@@ -127,6 +151,38 @@ func Dial(ctx context.Context, url string, opts DialOptions) (*WSConn, error) {
 	go c.readLoop()
 	return c, nil
 }
+
+// handshakeLimitConn fails reads once the handshake has read its limit,
+// until lift. Reads are not concurrent: the handshake reads, and the read
+// loop starts after lift.
+type handshakeLimitConn struct {
+	net.Conn
+	left atomic.Int64 // bytes the handshake may still read; -1 once lifted
+}
+
+func newHandshakeLimitConn(conn net.Conn, limit int64) *handshakeLimitConn {
+	c := &handshakeLimitConn{Conn: conn}
+	c.left.Store(limit)
+	return c
+}
+
+func (c *handshakeLimitConn) Read(p []byte) (int, error) {
+	left := c.left.Load()
+	switch {
+	case left < 0:
+		return c.Conn.Read(p)
+	case left == 0:
+		return 0, errHandshakeTooLarge
+	case int64(len(p)) > left:
+		p = p[:left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left.Add(-int64(n))
+	return n, err
+}
+
+// lift removes the limit once the handshake is done.
+func (c *handshakeLimitConn) lift() { c.left.Store(-1) }
 
 // handshakeError turns a refused upgrade into the server's APIError. A body
 // that is not Ocra's error JSON gives code = status*100.

@@ -115,7 +115,9 @@ func decodeAudioPacket(dst []int16, pkt *rtp.Packet) ([]int16, bool) {
 }
 
 // Close stops Run and waits for it to return. It is safe to call more than
-// once and before or without Run.
+// once and before or without Run. It cannot interrupt onFrame: a caller
+// that must not wait on a blocked onFrame cancels Run's context instead and
+// waits with a deadline of its own (as package call does).
 func (r *AudioReceiver) Close() {
 	r.life.close(r.interrupt)
 }

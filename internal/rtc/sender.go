@@ -365,7 +365,9 @@ func (p *packetizer) send(ts uint32, marker, dtmf bool) error {
 }
 
 // Close stops Run and waits for it to return. It is safe to call more than
-// once and before or without Run.
+// once and before or without Run. It cannot interrupt next: a caller that
+// must not wait on a blocked next cancels Run's context instead and waits
+// with a deadline of its own (as package call does).
 func (s *AudioSender) Close() {
 	s.life.close(nil)
 }

@@ -10,7 +10,7 @@
 const OCRA_PATH = '/ocra/v1';
 const CONTENT_TYPE_JSON = 'application/json; charset=UTF-8';
 const MXP_VERSION = 10;
-const MXP_MAX_PART = 1400;
+const MXP_SUB_INSTANCE = '0'; // every client's sub-instance id, as in the Go SDK
 const MXP = {INVITE: 1, ACK: 2, JOIN: 3, JOINED: 4, LEAVE: 5, DENY: 6, CANCEL: 7, ERROR: 9, PEER_EVENT: 10};
 // Messages of a call that arrive before its session key is known wait, up
 // to this many per call: a caller's ICE candidates can overtake its Invite,
@@ -191,7 +191,7 @@ class Realtime {
   }
 }
 
-// ---- MXP v10 (protocol.md section 5) ----
+// ---- MXP v10 (protocol.md section 5 as amended by real-wire.md section 2) ----
 
 const mxp = {
   async aesKey(raw) {
@@ -212,24 +212,41 @@ const mxp = {
     const raw = fromBase64(payload);
     const plain = await crypto.subtle.decrypt({name: 'AES-CBC', iv: raw.subarray(0, 16)}, await this.aesKey(rawKey), raw.subarray(16));
     const message = JSON.parse(fromUTF8.decode(plain));
-    if (message.bv !== MXP_VERSION) {
+    if (message.bv !== undefined && message.bv !== 0 && message.bv !== MXP_VERSION) { // bv may be missing (2.x)
       throw new Error('MXP message of version ' + message.bv);
     }
     return message;
   },
 
-  // split cuts a payload into frames of at most MXP_MAX_PART characters.
+  // partLen is Sinch's part size: 1500 - len(sessionId) - len(transportId) - 15,
+  // the transport id being the frame's message id field.
+  partLen(sessionId, msgId) {
+    return 1500 - sessionId.length - String(msgId).length - 15;
+  },
+
+  // split cuts a payload into frames whose parts keep to partLen.
   split(sessionId, payload) {
-    if (payload.length <= MXP_MAX_PART) {
+    if (payload.length <= this.partLen(sessionId, '-')) {
       return [[MXP_VERSION, sessionId, '-', 0, 1, payload].join(' ')];
     }
-    const total = Math.ceil(payload.length / MXP_MAX_PART);
     const msgId = 1 + Math.floor(Math.random() * 0x7ffffffe);
+    const n = this.partLen(sessionId, msgId);
+    const total = Math.ceil(payload.length / n);
     const frames = [];
     for (let i = 0; i < total; i++) {
-      frames.push([MXP_VERSION, sessionId, msgId, i, total, payload.slice(i * MXP_MAX_PART, (i + 1) * MXP_MAX_PART)].join(' '));
+      frames.push([MXP_VERSION, sessionId, msgId, i, total, payload.slice(i * n, (i + 1) * n)].join(' '));
     }
     return frames;
+  },
+
+  // carriesTo: Leave, Cancel and Joined carry no nvps.to.
+  carriesTo(method) {
+    return method !== MXP.LEAVE && method !== MXP.CANCEL && method !== MXP.JOINED;
+  },
+
+  // sender returns the instance id of a message's sender: fd, else fi's.
+  sender(m) {
+    return m.fd || (m.fi || '').replace(/:[^:]*$/, '');
   },
 
   parseFrame(text) {
@@ -239,7 +256,7 @@ const mxp = {
     }
     const part = Number(f[3]);
     const total = Number(f[4]);
-    if (!Number.isInteger(part) || !Number.isInteger(total) || part < 0 || part >= total || total > 64) {
+    if (!Number.isInteger(part) || !Number.isInteger(total) || part < 0 || part >= total || total > 128) {
       throw new Error('MXP frame with part ' + f[3] + ' of ' + f[4]);
     }
     return {sessionId: f[1], msgId: f[2], part, total, data: f[5]};
@@ -359,7 +376,8 @@ class Call {
     this.id = id;
     this.video = video;
     this.remoteUser = remoteUser;
-    this.peer = null; // {instance, channel} of the other side, once known
+    this.peer = null; // {instance, fi, channel} of the other side, once known
+    this.earlyJoins = new Set(); // caller: devices whose Join came before their Ack
     this.key = null; // the session key
     this.answered = false;
     this.localCandidates = []; // gathered before the session key is known
@@ -455,16 +473,30 @@ class Call {
     this.client.render();
   }
 
-  // message builds an MXP message from this instance to instance `to`.
+  // message builds an MXP message from this instance to the device whose
+  // fi is `to` ('' or a method without it: no nvps.to).
   message(method, to, bodyType, body) {
     const c = this.client;
-    const m = {md: method, bv: MXP_VERSION, fu: c.userId, fi: c.instanceId + ':0', fd: c.instanceId,
-      fs: 's.' + c.instanceId, nvps: {to}};
+    const m = {md: method, bv: MXP_VERSION, fu: c.userId, fi: c.fi(), fd: c.instanceId,
+      fsi: MXP_SUB_INSTANCE, fs: c.signalChannel, fc: ''};
+    if (to && mxp.carriesTo(method)) {
+      m.nvps = {to};
+    }
     if (bodyType) {
       m.bt = bodyType;
       m.bd = body;
     }
     return m;
+  }
+
+  // learn updates the peer's channel and fi from a message it sent.
+  learn(m) {
+    if (m.fs) {
+      this.peer.channel = m.fs;
+    }
+    if (m.fi && mxp.sender({fi: m.fi}) === this.peer.instance) {
+      this.peer.fi = m.fi;
+    }
   }
 
   async send(channel, to, method, bodyType, body) {
@@ -475,13 +507,13 @@ class Call {
   }
 
   // sendToPeer sends to the answering device once there is one; before
-  // that, a caller reaches every device of the callee on the virtual
-  // channel.
+  // that, a caller reaches every device of the callee on the call's signal
+  // channel, addressed to none.
   sendToPeer(method, bodyType, body) {
     if (this.peer && (this.answered || this.status.direction === 'inbound')) {
-      return this.send(this.peer.channel, this.peer.instance, method, bodyType, body);
+      return this.send(this.peer.channel, this.peer.fi, method, bodyType, body);
     }
-    return this.send(this.virtual, this.remoteUser, method, bodyType, body);
+    return this.send(this.virtual, '', method, bodyType, body);
   }
 
   onLocalCandidate(candidate) {
@@ -539,7 +571,7 @@ class Call {
   // the call rings until answer or hangup.
   async startInbound(invite) {
     this.key = fromBase64(invite.nvps.key);
-    this.peer = {instance: invite.fd, channel: invite.fs || 's.' + invite.fd};
+    this.peer = {instance: mxp.sender(invite), fi: invite.fi, channel: invite.fs};
     this.newPeerConnection();
     await this.setRemoteDescription(JSON.parse(invite.nvps.sdp));
     this.addLocalTracks();
@@ -556,7 +588,8 @@ class Call {
     if (this.status.state !== 'ringing') {
       throw new Error('cannot answer a call that is ' + this.status.state);
     }
-    await this.sendToPeer(MXP.JOIN);
+    const {type, sdp} = this.pc.localDescription; // Join carries the answer again, bt "sdp"
+    await this.sendToPeer(MXP.JOIN, 'sdp', JSON.stringify({type, sdp}));
     this.onAnswered();
   }
 
@@ -578,7 +611,7 @@ class Call {
     } else {
       this.end('Canceled');
       if (this.key) {
-        await this.send(this.virtual, this.remoteUser, MXP.CANCEL);
+        await this.send(this.virtual, '', MXP.CANCEL);
       }
     }
   }
@@ -596,27 +629,36 @@ class Call {
     }
   }
 
-  // receive handles a decrypted message of this call.
+  // receive handles a decrypted message of this call: one without
+  // nvps.to, or addressed to this device's fi or instance id.
   async receive(m) {
     const to = m.nvps && m.nvps.to;
-    if (to !== this.client.instanceId && to !== this.client.userId) {
+    if (to && to !== this.client.fi() && to !== this.client.instanceId) {
       return;
     }
     if (this.status.direction === 'outbound') {
       await this.receiveAsCaller(m);
-    } else if (m.fd === this.peer.instance) {
+    } else if (mxp.sender(m) === this.peer.instance) {
+      this.learn(m);
       await this.receiveAsCallee(m);
     }
   }
 
   async receiveAsCaller(m) {
-    const fromPeer = this.peer && m.fd === this.peer.instance;
+    const from = mxp.sender(m);
+    const fromPeer = this.peer && from === this.peer.instance;
+    if (fromPeer) {
+      this.learn(m);
+    }
     switch (m.md) {
       case MXP.ACK:
-        if (!this.peer) { // the first device to acknowledge is the one this page talks to
-          this.peer = {instance: m.fd, channel: m.fs || 's.' + m.fd};
+        if (!this.peer && m.fs) { // the first device to acknowledge is the one this page talks to
+          this.peer = {instance: from, fi: m.fi, channel: m.fs};
           await this.setRemoteDescription(JSON.parse(m.bd));
           this.setState('ringing');
+          if (this.earlyJoins.has(from)) { // its Join came first
+            await this.onJoin();
+          }
         }
         return;
       case MXP.PEER_EVENT:
@@ -625,9 +667,10 @@ class Call {
         }
         return;
       case MXP.JOIN:
-        if (fromPeer && !this.answered) {
-          await this.send(this.virtual, this.remoteUser, MXP.JOINED, 'client', m.fd);
-          this.onAnswered();
+        if (fromPeer) {
+          await this.onJoin();
+        } else if (!this.peer && this.earlyJoins.size < MAX_EARLY) {
+          this.earlyJoins.add(from);
         }
         return;
       case MXP.DENY:
@@ -644,16 +687,38 @@ class Call {
     }
   }
 
+  // onJoin: the peer answered; Joined, naming it in both client shapes,
+  // tells every device of the callee.
+  async onJoin() {
+    if (this.answered) {
+      return;
+    }
+    const p = this.peer;
+    const fi = p.fi || p.instance + ':' + MXP_SUB_INSTANCE;
+    const client = {fi, fu: this.remoteUser, userId: this.remoteUser, instanceId: p.instance, channel: p.channel, domain: 'mxp'};
+    await this.send(this.virtual, '', MXP.JOINED, 'client', JSON.stringify(client));
+    this.onAnswered();
+  }
+
   async receiveAsCallee(m) {
     switch (m.md) {
       case MXP.PEER_EVENT:
         await this.addRemoteCandidate(m.bd);
         return;
-      case MXP.JOINED:
-        if (m.bd !== this.client.instanceId) {
+      case MXP.JOINED: {
+        // 1.x names the answering device by fi, 2.x by instanceId.
+        let chosen = null;
+        try {
+          const c = JSON.parse(m.bd);
+          chosen = (c && (c.fi || c.instanceId)) || null;
+        } catch {
+          return;
+        }
+        if (chosen && chosen !== this.client.fi() && chosen !== this.client.instanceId) {
           this.end('OtherDeviceAnswered');
         }
         return;
+      }
       case MXP.CANCEL:
         this.end('Canceled');
         return;
@@ -704,6 +769,7 @@ class Client {
     const created = await this.rest.createInstance(token, userId);
     this.instanceId = created.instance.id;
     this.instanceKey = fromBase64(created.config.rtcProfile.key);
+    this.signalChannel = created.config.rtcProfile.signalChannel;
     const servers = await this.rest.signed('GET', '/instances/' + encodeURIComponent(this.instanceId) + '/ice-servers');
     this.iceServers = servers.map((s) => ({urls: s.urls, username: s.username, credential: s.password}));
     this.realtime = new Realtime(await this.rest.realtimeURL(), (channel, frame) => {
@@ -755,6 +821,11 @@ class Client {
     return call.id;
   }
 
+  // fi is this device's id in MXP: instance:subInstance.
+  fi() {
+    return this.instanceId + ':' + MXP_SUB_INSTANCE;
+  }
+
   lookup(callId) {
     const call = this.calls.get(callId);
     if (!call) {
@@ -777,7 +848,7 @@ class Client {
     if (payload === null) {
       return;
     }
-    if (channel.startsWith('b.')) {
+    if (channel !== this.signalChannel) { // the broadcast channel: Invites
       await this.onInvite(frame.sessionId, await mxp.open(this.instanceKey, payload));
       return;
     }

@@ -1,0 +1,204 @@
+package call_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/mxp"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/ocratest"
+)
+
+// These tests put the SDK opposite raw peers (rawpeer_test.go) to check
+// the MXP it sends and how it takes what Sinch peers may send
+// (real-wire.md section 2).
+
+// requireSentBy checks the from-fields of a message the SDK sent.
+func requireSentBy(t *testing.T, r received, user, instance, signal string) {
+	t.Helper()
+	m := r.m
+	assert.Equal(t, user, m.FromUser, "fu")
+	assert.Equal(t, instance+":0", m.FromID, "fi is instance:subInstance")
+	assert.Equal(t, instance, m.FromInstance, "fd")
+	assert.Equal(t, signal, m.FromSignalChannel, "fs")
+	assert.Contains(t, r.plaintext, `"bv":10`, "bv is sent")
+	assert.Contains(t, r.plaintext, `"fc":""`, "fc is sent empty")
+}
+
+// TestJoinBeforeAckAnswersTheCall: a callee device whose Join overtakes
+// its Ack answers the call once the Ack arrives; the other device gets
+// Joined naming the answering one in both client shapes, without to.
+func TestJoinBeforeAckAnswersTheCall(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := startClient(t, srv, "alice")
+	bob1 := newRawPeer(t, srv, "bob")
+	bob2 := newRawPeer(t, srv, "bob")
+	aliceID := srv.Instances("alice")[0].ID
+
+	out, rec := dial(t, alice, "bob", nil)
+	inv := bob1.nextInvite(t)
+	bob2.nextInvite(t)
+	assert.Equal(t, aliceID+":0", inv.m.FromID)
+	callerChannel := inv.m.FromSignalChannel
+	require.NotEmpty(t, callerChannel, "the Invite names the caller's signal channel")
+
+	// Before any device answered, the caller's candidates go to every
+	// device, addressed to none.
+	cand := bob1.next(t, inv.sessionKey, mxp.PeerEvent)
+	requireSentBy(t, cand, "alice", aliceID, callerChannel)
+	assert.NotContains(t, cand.m.NVPs, mxp.NVPTo)
+
+	answer := answerTo(t, inv.offer)
+	join, err := mxp.NewSDP(mxp.Join, answer)
+	require.NoError(t, err)
+	bob1.send(t, callerChannel, inv.callID, inv.sessionKey, inv.m.FromID, join)
+	ack, err := mxp.NewSDP(mxp.Ack, answer)
+	require.NoError(t, err)
+	bob1.send(t, callerChannel, inv.callID, inv.sessionKey, inv.m.FromID, ack)
+
+	require.Eventually(t, func() bool { return out.State() == call.Answered }, waitTimeout, time.Millisecond)
+	assert.Equal(t, []string{"progressing", "ringing", "answered"}, rec.Events())
+
+	joined := bob2.next(t, inv.sessionKey, mxp.Joined)
+	requireSentBy(t, joined, "alice", aliceID, callerChannel)
+	assert.Equal(t, mxp.BodyClient, joined.m.BodyType)
+	assert.NotContains(t, joined.m.NVPs, mxp.NVPTo, "Joined carries no to")
+	assert.JSONEq(t, fmt.Sprintf(`{"fi":%q,"fu":"bob","userId":"bob","instanceId":%q,"channel":%q,"domain":"mxp"}`,
+		bob1.fi(), bob1.cr.InstanceID, bob1.signal), joined.m.Body)
+
+	require.NoError(t, out.Hangup())
+	leave := bob1.next(t, inv.sessionKey, mxp.Leave)
+	assert.Equal(t, bob1.signal, leave.channel)
+	assert.NotContains(t, leave.m.NVPs, mxp.NVPTo, "Leave carries no to")
+	rec.waitEnded(t)
+}
+
+// TestCallerRepliesOnTheChannelTheDeviceNames: channel names are opaque;
+// the caller sends a device what follows its Ack on the channel the
+// device's messages name (fs), not on one built from its instance id.
+func TestCallerRepliesOnTheChannelTheDeviceNames(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := startClient(t, srv, "alice")
+	bob := newRawPeer(t, srv, "bob")
+	elsewhere := newRawPeer(t, srv, "carol") // only its channel is used
+
+	out, rec := dial(t, alice, "bob", nil)
+	inv := bob.nextInvite(t)
+	answer := answerTo(t, inv.offer)
+	for _, method := range []mxp.Method{mxp.Ack, mxp.Join} {
+		m, err := mxp.NewSDP(method, answer)
+		require.NoError(t, err)
+		m.Address(inv.m.FromID)
+		m.From(bob.sender())
+		m.FromSignalChannel = elsewhere.signal
+		frames, err := mxp.Encode(inv.callID, inv.sessionKey, m)
+		require.NoError(t, err)
+		for _, f := range frames {
+			require.NoError(t, bob.conn.Publish(ctx(t), inv.m.FromSignalChannel, f))
+		}
+	}
+	require.Eventually(t, func() bool { return out.State() == call.Answered }, waitTimeout, time.Millisecond)
+	require.NoError(t, out.Hangup())
+	leave := elsewhere.next(t, inv.sessionKey, mxp.Leave)
+	assert.Equal(t, elsewhere.signal, leave.channel)
+	assert.Equal(t, inv.callID, leave.callID)
+	rec.waitEnded(t)
+}
+
+// TestCalleeFollowsTheWireRules: opposite a raw caller, the callee's Ack
+// is addressed to the caller's fi; a 2.x Joined naming the other device
+// ends it OtherDeviceAnswered, one naming itself does not; a message
+// addressed to another device is dropped; a message without bv or to is
+// taken.
+func TestCalleeFollowsTheWireRules(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	bob1 := startClient(t, srv, "bob")
+	bob2 := startClient(t, srv, "bob")
+	in1, in2 := onIncoming(bob1, nil), onIncoming(bob2, nil)
+	alice := newRawPeer(t, srv, "alice")
+	bobs := srv.Instances("bob") // oldest first: bob1's, then bob2's
+	id1, id2 := bobs[0].ID, bobs[1].ID
+
+	key, _ := alice.call(t, "raw-call-1", "bob")
+	first, second := next(t, in1), next(t, in2)
+	devices := map[string]received{} // by instance id
+	for range 2 {
+		ack := alice.next(t, key, mxp.Ack)
+		require.Equal(t, alice.signal, ack.channel)
+		id := ack.m.FromInstance
+		require.Contains(t, []string{id1, id2}, id, "an Ack from one of bob's instances")
+		requireSentBy(t, ack, "bob", id, ack.m.FromSignalChannel)
+		assert.Equal(t, mxp.BodySDP, ack.m.BodyType)
+		assert.Equal(t, alice.fi(), ack.m.NVPs[mxp.NVPTo], "the Ack is addressed to the caller's fi")
+		devices[id] = ack
+	}
+	answered := fmt.Sprintf(`{"userId":"bob","instanceId":%q,"channel":%q,"domain":"mxp"}`, id1, devices[id1].m.FromSignalChannel)
+	joined := func() string { // 2.x: no bv, no to
+		return fmt.Sprintf(`{"md":4,"bt":"client","bd":%q,"fu":"alice","fi":%q,"fd":%q,"fsi":"0","fs":%q,"fc":""}`,
+			answered, alice.fi(), alice.cr.InstanceID, alice.signal)
+	}
+
+	alice.publish(t, devices[id2].m.FromSignalChannel, "raw-call-1", key, joined())
+	second.rec.waitEnded(t)
+	assert.Equal(t, call.OtherDeviceAnswered, second.call.Details().EndCause)
+
+	ch1 := devices[id1].m.FromSignalChannel
+	alice.publish(t, ch1, "raw-call-1", key, joined()) // names this device: it goes on
+	failure := mxp.NewError(50000, "not for this device")
+	alice.send(t, ch1, "raw-call-1", key, "another-instance:0", failure)
+	alice.publish(t, ch1, "raw-call-1", key, fmt.Sprintf(`{"md":7,"fu":"alice","fi":%q,"fd":%q,"fs":%q}`,
+		alice.fi(), alice.cr.InstanceID, alice.signal)) // a 2.x Cancel
+	first.rec.waitEnded(t)
+	assert.Equal(t, call.Canceled, first.call.Details().EndCause,
+		"the Joined naming this device and the Error for another device were ignored")
+	assert.Equal(t, []string{"incoming", "ended"}, first.rec.Events())
+}
+
+// TestSessionKeySizes: calls whose session key is 16 or 24 bytes work
+// end to end, and each side reports the call in full.
+func TestSessionKeySizes(t *testing.T) {
+	for _, size := range []int{16, 24} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			srv := ocratest.NewServer(ocratest.WithSessionKeySize(size))
+			defer srv.Close()
+			alice := startClient(t, srv, "alice")
+			bob := startClient(t, srv, "bob")
+			incoming := onIncoming(bob, answer)
+			out, rec := dial(t, alice, "bob", nil)
+			in := next(t, incoming)
+			rec.waitEstablished(t)
+			in.rec.waitEstablished(t)
+			require.NoError(t, out.Hangup())
+			rec.waitEnded(t)
+			in.rec.waitEnded(t)
+
+			require.Eventually(t, func() bool { return len(srv.Reports()) == 2 }, waitTimeout, 10*time.Millisecond)
+			reports := map[string]ocra.CallReport{}
+			for _, r := range srv.Reports() {
+				reports[r.Direction] = r
+			}
+			uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+			for dir, want := range map[string]struct{ user, remote string }{"outbound": {"alice", "bob"}, "inbound": {"bob", "alice"}} {
+				r := reports[dir]
+				assert.Regexp(t, uuid, r.ReportID, dir)
+				assert.Equal(t, out.ID(), r.CallID, dir)
+				assert.Equal(t, srv.Instances(want.user)[0].ID, r.Instance.ID, dir)
+				assert.NotEmpty(t, r.Instance.Version.OS, dir)
+				assert.Equal(t, want.user, r.UserID, dir)
+				assert.Equal(t, want.remote, r.RemoteUserID, dir)
+				assert.Equal(t, "HungUp", r.Result, dir)
+				assert.False(t, r.EndTime.Before(r.StartTime), dir)
+			}
+			assert.NotEqual(t, reports["outbound"].ReportID, reports["inbound"].ReportID)
+		})
+	}
+}

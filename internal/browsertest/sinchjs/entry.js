@@ -1,0 +1,2 @@
+// Exposes the SDK's constructor to the page as window.SinchClient.
+window.SinchClient = require("sinch-rtc");

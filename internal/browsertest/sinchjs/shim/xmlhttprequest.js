@@ -1,0 +1,2 @@
+// The browser's XMLHttpRequest, in place of the Node "xmlhttprequest" package.
+exports.XMLHttpRequest = window.XMLHttpRequest;
