@@ -81,10 +81,11 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = log.With("sinch.user", b.userID)
 	c := &SinchClient{
 		settings: *b,
-		log:      log.With("sinch.user", b.userID),
-		queue:    dispatch.New(),
+		log:      log,
+		queue:    dispatch.New(dispatch.WithLogger(log)),
 		api:      api,
 		done:     make(chan struct{}),
 		changed:  make(chan struct{}),

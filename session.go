@@ -22,13 +22,15 @@ type clientSession struct{ c *SinchClient }
 
 var _ session.Session = clientSession{}
 
-func (s clientSession) UserID() string           { return s.c.settings.userID }
-func (s clientSession) CallerIdentifier() string { return s.c.settings.callerIdentifier }
-func (s clientSession) Done() <-chan struct{}    { return s.c.done }
-func (s clientSession) Post(f func()) bool       { return s.c.queue.Post(f) }
-func (s clientSession) Logger() *slog.Logger     { return s.c.log }
-func (s clientSession) API() *webrtc.API         { return s.c.api }
-func (s clientSession) AudioMuted() bool         { return s.c.audioController.IsMuted() }
+func (s clientSession) UserID() string              { return s.c.settings.userID }
+func (s clientSession) CallerIdentifier() string    { return s.c.settings.callerIdentifier }
+func (s clientSession) DeviceID() string            { return s.c.settings.deviceID }
+func (s clientSession) ClientVersion() ocra.Version { return sdkVersion() }
+func (s clientSession) Done() <-chan struct{}       { return s.c.done }
+func (s clientSession) Post(f func()) bool          { return s.c.queue.Post(f) }
+func (s clientSession) Logger() *slog.Logger        { return s.c.log }
+func (s clientSession) API() *webrtc.API            { return s.c.api }
+func (s clientSession) AudioMuted() bool            { return s.c.audioController.IsMuted() }
 
 func (s clientSession) AudioSource(callID string) audio.Source {
 	return s.c.audioController.SourceFor(callID)
