@@ -121,8 +121,12 @@ func (b *SinchClientBuilder) Logger(l *slog.Logger) *SinchClientBuilder {
 }
 
 // HTTPClient sets the HTTP client for REST requests and the realtime
-// channel's handshake (its Transport's TLS settings apply to both).
-// Default: a client of its own with RequestTimeout.
+// channel (its Transport's TLS settings, proxy and dialers apply to both).
+// A middleware RoundTripper that wraps an *http.Transport should have an
+// Unwrap() http.RoundTripper method: the WebSocket realtime channel finds
+// the Transport's settings through it (up to 8 layers); without it the
+// WebSocket falls back to the system's TLS roots and proxy, and a warning
+// is logged at Build. Default: a client of its own with RequestTimeout.
 func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
 	b.httpClient = c
 	return b

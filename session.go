@@ -14,18 +14,23 @@ import (
 )
 
 // clientSession is the client as its call engine sees it (session.Session),
-// kept apart so that SinchClient exports only the public API.
+// kept apart so that SinchClient exports only the public API. What it says
+// of the registration comes from the engine's snapshot: one immutable
+// value, so that the instance's id, key, channels and credentials always
+// belong together.
 type clientSession struct{ c *SinchClient }
 
 var _ session.Session = clientSession{}
 
-func (s clientSession) UserID() string           { return s.c.settings.userID }
-func (s clientSession) CallerIdentifier() string { return s.c.settings.callerIdentifier }
-func (s clientSession) Done() <-chan struct{}    { return s.c.done }
-func (s clientSession) Post(f func()) bool       { return s.c.queue.Post(f) }
-func (s clientSession) Logger() *slog.Logger     { return s.c.log }
-func (s clientSession) API() *webrtc.API         { return s.c.api }
-func (s clientSession) AudioMuted() bool         { return s.c.audioController.IsMuted() }
+func (s clientSession) UserID() string              { return s.c.settings.userID }
+func (s clientSession) CallerIdentifier() string    { return s.c.settings.callerIdentifier }
+func (s clientSession) DeviceID() string            { return s.c.settings.deviceID }
+func (s clientSession) ClientVersion() ocra.Version { return sdkVersion() }
+func (s clientSession) Done() <-chan struct{}       { return s.c.done }
+func (s clientSession) Post(f func()) bool          { return s.c.queue.Post(f) }
+func (s clientSession) Logger() *slog.Logger        { return s.c.log }
+func (s clientSession) API() *webrtc.API            { return s.c.api }
+func (s clientSession) AudioMuted() bool            { return s.c.audioController.IsMuted() }
 
 func (s clientSession) AudioSource(callID string) audio.Source {
 	return s.c.audioController.SourceFor(callID)
@@ -61,11 +66,12 @@ func (s clientSession) Ready() error {
 	return ErrNotStarted
 }
 
-// instance returns the registered instance, nil when not started.
+// instance returns the registered instance, nil when there is none.
 func (s clientSession) instance() *instance {
-	s.c.mu.Lock()
-	defer s.c.mu.Unlock()
-	return s.c.inst
+	if snap := s.c.reg.current(); snap != nil {
+		return snap.inst
+	}
+	return nil
 }
 
 func (s clientSession) InstanceID() string {
@@ -91,17 +97,18 @@ func (s clientSession) SignalChannel() string {
 
 func (s clientSession) REST() (*ocra.Client, ocra.Credentials) {
 	if inst := s.instance(); inst != nil {
-		return s.c.rest, inst.creds
+		return s.c.reg.rest, inst.creds
 	}
-	return s.c.rest, ocra.Credentials{}
+	return s.c.reg.rest, ocra.Credentials{}
 }
 
+// PeerConfig is the builder's ICE servers, then the server's.
 func (s clientSession) PeerConfig() webrtc.Configuration {
-	s.c.mu.Lock()
-	defer s.c.mu.Unlock()
-	cfg := s.c.peerConfig
-	cfg.ICEServers = append([]webrtc.ICEServer(nil), cfg.ICEServers...)
-	return cfg
+	servers := append([]webrtc.ICEServer(nil), s.c.settings.iceServers...)
+	if inst := s.instance(); inst != nil {
+		servers = append(servers, inst.iceServers...)
+	}
+	return webrtc.Configuration{ICEServers: servers}
 }
 
 func (s clientSession) Timeouts() session.Timeouts {
@@ -114,17 +121,19 @@ func (s clientSession) Timeouts() session.Timeouts {
 	}
 }
 
-func (s clientSession) Connected() bool {
-	s.c.mu.Lock()
-	defer s.c.mu.Unlock()
-	return s.c.conn != nil
+// channel returns the realtime connection, nil while there is none.
+func (s clientSession) channel() *channel {
+	if snap := s.c.reg.current(); snap != nil {
+		return snap.conn
+	}
+	return nil
 }
 
+func (s clientSession) Connected() bool { return s.channel() != nil }
+
 func (s clientSession) Publish(ctx context.Context, channel, message string) error {
-	s.c.mu.Lock()
-	conn := s.c.conn
-	s.c.mu.Unlock()
-	if conn == nil {
+	ch := s.channel()
+	if ch == nil {
 		return session.ErrNoChannel
 	}
 	if _, ok := ctx.Deadline(); !ok {
@@ -132,7 +141,7 @@ func (s clientSession) Publish(ctx context.Context, channel, message string) err
 		ctx, cancel = context.WithTimeout(ctx, s.c.settings.requestTimeout)
 		defer cancel()
 	}
-	if err := conn.Publish(ctx, channel, message); err != nil {
+	if err := ch.conn.Publish(ctx, channel, message); err != nil {
 		return fmt.Errorf("publishing to %s: %w", channel, err)
 	}
 	return nil

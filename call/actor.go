@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -337,15 +336,6 @@ func (a *actor) sayGoodbye() {
 	}
 }
 
-// instanceDescriber is what a session may add to describe its instance in
-// call reports (real-wire.md: instance{id, deviceId, version}). Without it
-// a report names the instance by id, with an empty deviceId and a version
-// of the Go runtime only.
-type instanceDescriber interface {
-	DeviceID() string
-	ClientVersion() ocra.Version
-}
-
 // callReport is the report of the ended call c, made on instance self of
 // session s.
 func callReport(s session.Session, self peer, c *Call) ocra.CallReport {
@@ -353,7 +343,7 @@ func callReport(s session.Session, self peer, c *Call) ocra.CallReport {
 	rep := ocra.CallReport{
 		ReportID:     newUUID(),
 		CallID:       c.id,
-		Instance:     ocra.ReportInstance{ID: self.instance, Version: ocra.Version{OS: runtime.GOOS, Platform: "go " + runtime.Version()}},
+		Instance:     ocra.ReportInstance{ID: self.instance, DeviceID: s.DeviceID(), Version: s.ClientVersion()},
 		UserID:       s.UserID(),
 		Direction:    strings.ToLower(c.dir.String()),
 		RemoteUserID: c.remote,
@@ -361,9 +351,6 @@ func callReport(s session.Session, self peer, c *Call) ocra.CallReport {
 		EndTime:      d.EndedTime.UTC(),
 		Duration:     d.Duration.Seconds(),
 		Result:       d.EndCause.String(),
-	}
-	if desc, ok := s.(instanceDescriber); ok {
-		rep.Instance.DeviceID, rep.Instance.Version = desc.DeviceID(), desc.ClientVersion()
 	}
 	if d.Error != nil {
 		rep.Error = d.Error.Error()

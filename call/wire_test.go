@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
@@ -193,6 +194,9 @@ func TestSessionKeySizes(t *testing.T) {
 				assert.Equal(t, out.ID(), r.CallID, dir)
 				assert.Equal(t, srv.Instances(want.user)[0].ID, r.Instance.ID, dir)
 				assert.NotEmpty(t, r.Instance.Version.OS, dir)
+				assert.Equal(t, sinch.Version, r.Instance.Version.SDK, dir)
+				assert.Equal(t, srv.Instances(want.user)[0].DeviceID, r.Instance.DeviceID, dir)
+				assert.NotEmpty(t, r.Instance.DeviceID, dir)
 				assert.Equal(t, want.user, r.UserID, dir)
 				assert.Equal(t, want.remote, r.RemoteUserID, dir)
 				assert.Equal(t, "HungUp", r.Result, dir)

@@ -57,6 +57,9 @@ type InstanceInfo struct {
 	DeviceID     string
 	ExpireAt     time.Time
 	Capabilities []string
+	// BroadcastChannel and SignalChannel are its realtime channels, as its
+	// configuration names them (opaque).
+	BroadcastChannel, SignalChannel string
 	// Online reports whether a realtime connection is subscribed to the
 	// instance's broadcast channel, where calls arrive. Over PubNub: a poll
 	// is out, or ended less than two seconds ago.
@@ -182,6 +185,9 @@ func (s *Server) Instances(userID string) []InstanceInfo {
 			ExpireAt:     in.expireAt,
 			Capabilities: slices.Clone(in.capabilities),
 			Online:       s.relay.subscribed(in.broadcastChannel),
+
+			BroadcastChannel: in.broadcastChannel,
+			SignalChannel:    in.signalChannel,
 		}
 	}
 	return infos

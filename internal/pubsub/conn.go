@@ -43,10 +43,15 @@ type Handler func(channel, message string)
 type DialOptions struct {
 	Header           http.Header   // the instance-signed upgrade headers
 	Handler          Handler       // nil drops incoming messages
-	TLSConfig        *tls.Config   // for wss URLs; nil uses the system defaults
+	TLSConfig        *tls.Config   // for wss URLs; nil uses Transport's, else the system defaults
 	HandshakeTimeout time.Duration // default 10 s
 	RequestTimeout   time.Duration // default for acks and pongs, 10 s
 	Logger           *slog.Logger  // nil discards logs
+	// Transport, when set, is the application's HTTP transport: the
+	// connection is dialled with its Proxy, DialContext, DialTLSContext and
+	// TLSClientConfig, as its HTTP requests are. nil: the environment's
+	// proxy (HTTP_PROXY, ...), the system's dialer and TLS roots.
+	Transport *http.Transport
 }
 
 const (
@@ -96,22 +101,38 @@ var _ PubSub = (*WSConn)(nil)
 // the upgrade, the error is the server's *ocra.APIError with its HTTP status.
 func Dial(ctx context.Context, url string, opts DialOptions) (*WSConn, error) {
 	var limited *handshakeLimitConn // the TCP connection, once dialled
-	d := websocket.Dialer{
-		Proxy:            http.ProxyFromEnvironment,
-		HandshakeTimeout: cmp.Or(opts.HandshakeTimeout, defaultHandshakeTimeout),
-		TLSClientConfig:  opts.TLSConfig,
-		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			var nd net.Dialer
-			conn, err := nd.DialContext(ctx, network, addr)
+	limit := func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(context.Context, string, string) (net.Conn, error) {
+		return func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dial(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
 			limited = newHandshakeLimitConn(conn, maxHandshakeResponse)
 			return limited, nil
-		},
+		}
+	}
+	d := websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: cmp.Or(opts.HandshakeTimeout, defaultHandshakeTimeout),
+		TLSClientConfig:  opts.TLSConfig,
+		NetDialContext:   limit((&net.Dialer{}).DialContext),
+	}
+	if t := opts.Transport; t != nil {
+		d.Proxy = t.Proxy // nil: no proxy, as for the transport's requests
+		if t.DialContext != nil {
+			d.NetDialContext = limit(t.DialContext)
+		}
+		if t.Proxy == nil && t.DialTLSContext != nil {
+			// As http.Transport: DialTLSContext is for connections
+			// that do not go through a proxy.
+			d.NetDialTLSContext = limit(t.DialTLSContext)
+		}
+		if d.TLSClientConfig == nil {
+			d.TLSClientConfig = t.TLSClientConfig
+		}
 	}
 	ws, resp, err := d.DialContext(ctx, url, opts.Header)
-	if err == nil {
+	if err == nil && limited != nil {
 		limited.lift() // frames are bounded by the read limit below
 	}
 	if err != nil {

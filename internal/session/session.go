@@ -20,6 +20,10 @@ import (
 // Every method is safe for concurrent use.
 type Session interface {
 	UserID() string
+	// DeviceID and ClientVersion describe this instance in call reports
+	// (real-wire.md: instance{id, deviceId, version}).
+	DeviceID() string
+	ClientVersion() ocra.Version
 	DisplayName() string
 	CallerIdentifier() string
 
