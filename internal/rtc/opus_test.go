@@ -380,11 +380,25 @@ func FuzzOpusDecoder(f *testing.F) {
 }
 
 func BenchmarkOpusEncode(b *testing.B) {
-	for _, complexity := range []int{1, 5, 9} {
-		b.Run("mono48k/complexity"+strconv.Itoa(complexity), func(b *testing.B) {
-			enc, err := NewOpusEncoder(OpusEncoderConfig{Complexity: complexity, FEC: true})
+	for _, c := range []struct {
+		name string
+		cfg  OpusEncoderConfig
+	}{
+		{"mono48k/complexity1/fec", OpusEncoderConfig{Complexity: 1, FEC: true}},
+		{"mono48k/complexity5/fec", OpusEncoderConfig{FEC: true}},
+		{"mono48k/complexity5", OpusEncoderConfig{}},
+		{"mono48k/complexity9/fec", OpusEncoderConfig{Complexity: 9, FEC: true}},
+		{"mono16k/complexity5/fec", OpusEncoderConfig{SampleRate: 16000, FEC: true}},
+		{"stereo48k/complexity5/fec", OpusEncoderConfig{Channels: 2, FEC: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			enc, err := NewOpusEncoder(c.cfg)
 			require.NoError(b, err)
-			frames := toneFrames(48000, 1, 50, 440, 0.3)
+			rate := c.cfg.SampleRate
+			if rate == 0 {
+				rate = 48000
+			}
+			frames := toneFrames(rate, max(c.cfg.Channels, 1), 50, 440, 0.3)
 			pkt := make([]byte, 0, maxOpusPacketSize)
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
@@ -418,20 +432,28 @@ func BenchmarkOpusDecode(b *testing.B) {
 			}
 		})
 	}
-	b.Run("conceal", func(b *testing.B) {
-		dec, err := NewOpusDecoder(48000, 1)
-		require.NoError(b, err)
-		pcm := make([]int16, 0, 960)
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if i%4 == 0 {
-				pcm, _, err = dec.Conceal(pcm[:0], 960, packets[i%len(packets)])
-			} else {
-				pcm, err = dec.Decode(pcm[:0], packets[i%len(packets)])
+	// One frame in four lost, concealed with FEC from the next packet or
+	// with PLC alone; the ns/op are per frame, lost or not.
+	for _, fec := range []bool{true, false} {
+		b.Run("lossy/fec="+strconv.FormatBool(fec), func(b *testing.B) {
+			dec, err := NewOpusDecoder(48000, 1)
+			require.NoError(b, err)
+			pcm := make([]int16, 0, 960)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if i%4 == 0 {
+					var next []byte
+					if fec {
+						next = packets[(i+1)%len(packets)]
+					}
+					pcm, _, err = dec.Conceal(pcm[:0], 960, next)
+				} else {
+					pcm, err = dec.Decode(pcm[:0], packets[i%len(packets)])
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+		})
+	}
 }
