@@ -3,6 +3,8 @@ package jitter
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -508,6 +510,60 @@ func TestSimulatedLossyJitteryLink(t *testing.T) {
 		assert.LessOrEqual(t, s.Skipped+s.Inserted, uint64(1), "seed %d: the delay is adjusted once at most", seed)
 		assert.LessOrEqual(t, s.TargetDelay, 45*time.Millisecond, "seed %d: the target follows the 30 ms of jitter", seed)
 	}
+}
+
+// TestConcurrentPushPopAndStats pushes from one goroutine while another
+// pops and a third reads the statistics, as a call's receiver, player and
+// quality monitor do (run with -race).
+func TestConcurrentPushPopAndStats(t *testing.T) {
+	b := newBuffer(t, Config{ClockRate: 48000})
+	const n = 2000
+	done := make(chan struct{})
+	// The fake clock keeps the network and the player within a few
+	// frames of each other, as the real one would.
+	var pushed, ticked atomic.Int64
+	go func() {
+		defer close(done)
+		for i := range n {
+			for ticked.Load() < int64(i-3) {
+				runtime.Gosched()
+			}
+			_ = b.Push(Packet{Sequence: uint16(i), Timestamp: uint32(i * 960), Payload: []byte{byte(i)}, Arrival: t0.Add(time.Duration(i) * frame)})
+			pushed.Store(int64(i + 1))
+		}
+	}()
+	statsDone := make(chan struct{})
+	go func() {
+		defer close(statsDone)
+		for range n {
+			s := b.Stats()
+			if s.Buffered > DefaultMaxPackets {
+				t.Errorf("%d packets held", s.Buffered)
+				return
+			}
+		}
+	}()
+	var popped int
+	for i := range n + 10 {
+		for pushed.Load() < int64(min(i+1, n)) {
+			runtime.Gosched()
+		}
+		ticked.Store(int64(i))
+		for {
+			f, ok := b.Pop(t0.Add(time.Duration(i) * frame))
+			if !ok {
+				break
+			}
+			if f.Kind == KindPacket && len(f.Payload) != 1 {
+				t.Fatalf("payload %v", f.Payload)
+			}
+			popped++
+		}
+	}
+	<-done
+	<-statsDone
+	assert.Greater(t, popped, n-10, "every packet plays")
+	assert.Equal(t, uint64(n), b.Stats().Played)
 }
 
 func sortByArrival(p []Packet) {
