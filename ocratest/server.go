@@ -85,6 +85,9 @@ func NewServer(opts ...Option) *Server {
 		nonces:    make(map[string]time.Time),
 		calls:     make(map[string]*call),
 	}
+	if err := s.checkTable(); err != nil {
+		panic("ocratest: NewServer: " + err.Error())
+	}
 	s.far = newFarEnds(&o, s.log)
 	s.hub = pubsub.NewHub(pubsub.HubOptions{
 		Authorize: s.authorizeRealtime,
