@@ -595,3 +595,28 @@ func TestClientRedirectOnSameHost(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Contains(t, apiErr.Message, "(HTTP 301 Moved Permanently) to "+srv.URL+"/V2/Instance;")
 }
+
+// Any 2xx body either decodes or is a bad answer naming the request; it
+// never panics.
+func FuzzDecodeResult(f *testing.F) {
+	f.Add([]byte(`{"instance":{"id":"i","secret":"c2VjcmV0"},"config":{}}`))
+	f.Add([]byte(`{"instance":{"id":7}}`))
+	f.Add([]byte(`<html>`))
+	f.Add([]byte(`{"callId":"c`))
+	f.Add([]byte(``))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`[1,2]`))
+	p := &prepared{method: http.MethodPost, path: "/ocra/v1/instances"}
+	resp := &http.Response{StatusCode: http.StatusCreated, Header: http.Header{"Content-Type": {ContentTypeJSON}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out CreateInstanceResponse
+		err := decodeResult(p, resp, data, &out)
+		if err == nil {
+			return
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.Code != 20100 || !strings.Contains(apiErr.Message, "bad answer to POST /ocra/v1/instances") {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
