@@ -1,6 +1,7 @@
 package ocratest
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -103,7 +104,12 @@ func exercise(t *testing.T, s *Server, c *ocra.Client, rec *recorder) {
 		SDP:         ocra.SessionDescription{Type: "offer", SDP: "v=0\r\n"},
 	})
 	require.NoError(t, err, "CreateCall")
-	require.NoError(t, c.ReportCall(ctx, cred, ocra.CallReport{CallID: "route-test-call", Direction: "outbound", Result: "HungUp"}), "ReportCall")
+	// Built from JSON, so that the report carries every field the server
+	// may check, whichever of them this version's CallReport has.
+	var rep ocra.CallReport
+	require.NoError(t, json.Unmarshal([]byte(`{"reportId":"`+newUUID()+`","callId":"route-test-call",`+
+		`"instance":{"id":"`+cred.InstanceID+`","deviceId":"d1"},"userId":"alice","direction":"outbound","result":"HungUp"}`), &rep))
+	require.NoError(t, c.ReportCall(ctx, cred, rep), "ReportCall")
 
 	// The realtime channel's upgrade goes through the WebSocket dialer, not
 	// the http.Client: record it by hand.

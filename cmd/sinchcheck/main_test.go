@@ -298,16 +298,16 @@ func TestFailuresSayWhatToLookAt(t *testing.T) {
 		{
 			name: "signature refused",
 			setup: func(_ *testing.T, srv *ocratest.Server) setup {
-				srv.InjectFault(ocratest.Fault{Method: http.MethodGet, Path: "/instances/", Code: 40102})
+				srv.InjectFault(ocratest.Fault{Method: http.MethodPost, Path: "/instances", Code: 40102})
 				return setup{host: srv.URL(), secret: srv.ApplicationSecret()}
 			},
-			failed: "-> 401 Unauthorized  [REST table row ICEServers",
+			failed: "POST /ocra/v1/instances -> 401 Unauthorized  [REST table row CreateInstance",
 			lookAt: "a request signature was refused (40102): check this machine's clock",
 		},
 		{
 			name: "clock off",
 			setup: func(_ *testing.T, srv *ocratest.Server) setup {
-				srv.InjectFault(ocratest.Fault{Method: http.MethodGet, Path: "/instances/", Code: 40101})
+				srv.InjectFault(ocratest.Fault{Method: http.MethodPost, Path: "/instances", Code: 40101})
 				return setup{host: srv.URL(), secret: srv.ApplicationSecret()}
 			},
 			failed: "API error 40101",
