@@ -126,9 +126,9 @@ var defaultRoutes = [...]Route{
 	// response known (U call initiation); request from protocol.md; path designed.
 	{RouteCreateCall, "POST", "/calls", AuthInstance, "CreateCallRequest", "CreateCallResponse", Designed, Known,
 		"real-wire.md 3: response from 2.x typings (U), request protocol.md 3; path designed"},
-	// designed: 2.x's CallReport shape is known (U) but ours is still a subset.
-	{RouteReportCall, "POST", "/calls/{callId}/reports", AuthInstance, "CallReport", "", Designed, Designed,
-		"protocol.md 3 (designed); 2.x shape in CallReport.d.ts (U, real-wire.md 2)"},
+	// body known (U CallReport.d.ts: reportId, instance{id, deviceId, version}, userId, ...); path designed.
+	{RouteReportCall, "POST", "/calls/{callId}/reports", AuthInstance, "CallReport", "", Designed, Known,
+		"real-wire.md 2: the 2.x call report shape (U CallReport.d.ts); path designed"},
 	// designed: the WebSocket realtime channel, our alternative to PubNub (real-wire.md 1).
 	{RoutePubSub, "GET", "/pubsub", AuthInstance, "", "", Designed, Designed,
 		"protocol.md 4 (designed WebSocket upgrade); Sinch uses PubNub (real-wire.md 1)"},
