@@ -222,9 +222,10 @@ func FuzzDTMFDetector(f *testing.F) {
 
 func TestDTMFOverLoopbackCall(t *testing.T) {
 	ctx, sender, tr := silentLoopbackCall(t)
+	require.Equal(t, webrtc.MimeTypeOpus, tr.Codec().MimeType)
 	keys := make(chan byte, 16)
 	receiver := NewAudioReceiver(tr, func([]int16) {})
-	receiver.OnDTMF(PayloadTypeTelephoneEvent, func(k byte) { keys <- k })
+	receiver.OnDTMF(PayloadTypeTelephoneEvent48k, func(k byte) { keys <- k })
 	go func() { _ = receiver.Run(ctx) }()
 	defer receiver.Close()
 
