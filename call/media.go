@@ -102,7 +102,7 @@ func (a *actor) newPeerConnection() error {
 		rtpOnce.Do(func() { close(rtpStarted) })
 		inbox.push(func(a *actor) { a.onRemoteTrack(remoteTrack{t, r}) })
 	})
-	a.audioTrack = rtc.NewPCMUTrack("audio", a.c.id)
+	a.audioTrack = rtc.NewAudioTrack("audio", a.c.id)
 	if a.c.video {
 		if a.videoTrack, err = rtc.NewVP8Track("video", a.c.id); err != nil {
 			return &errs.SinchError{Domain: errs.Generic, Message: "creating the video track failed", Err: err}
@@ -144,6 +144,9 @@ func (a *actor) offer() (webrtc.SessionDescription, error) {
 		if err != nil {
 			return webrtc.SessionDescription{}, webrtcError("adding a track", err)
 		}
+		if err := rtc.PreferAudioCodecs(tr); err != nil {
+			return webrtc.SessionDescription{}, webrtcError("choosing the audio codecs", err)
+		}
 		a.drainRTCP(tr.Sender())
 	}
 	offer, err := a.pc.CreateOffer(nil)
@@ -162,9 +165,12 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 	if a.c.overLimit { // declined (Deny) before anything is built
 		return webrtc.SessionDescription{}, a.ctl.errTooManyIncoming()
 	}
-	if !rtc.OffersPCMU(offer.SDP) {
-		return webrtc.SessionDescription{}, &errs.SinchError{Domain: errs.Generic, Fatal: true,
-			Message: "the caller offers no PCMU (G.711) audio, the only audio codec this SDK decodes"}
+	if pcmuOnly := a.c.s.PCMUOnly(); !rtc.OffersAudio(offer.SDP, pcmuOnly) {
+		msg := "the caller offers neither Opus nor PCMU (G.711) audio, the audio codecs this SDK decodes"
+		if pcmuOnly {
+			msg = "the caller offers no PCMU (G.711) audio, the only audio codec of this client (built with PCMUOnly)"
+		}
+		return webrtc.SessionDescription{}, &errs.SinchError{Domain: errs.Generic, Fatal: true, Message: msg}
 	}
 	if err := a.newPeerConnection(); err != nil {
 		return webrtc.SessionDescription{}, err
@@ -178,6 +184,12 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 			return offer, webrtcError("adding a track", err)
 		}
 		a.drainRTCP(sender)
+	}
+	// Opus first in the answer, whatever the order of the offer.
+	for _, tr := range a.pc.GetTransceivers() {
+		if err := rtc.PreferAudioCodecs(tr); err != nil {
+			return offer, webrtcError("choosing the audio codecs", err)
+		}
 	}
 	answer, err := a.pc.CreateAnswer(nil)
 	if err != nil {
@@ -333,7 +345,7 @@ func (a *actor) play(rt remoteTrack) {
 	}
 	fallback := c.s.AudioSink(c.id)
 	r := rtc.NewAudioReceiver(t, func(frame []int16) { c.playFrame(frame, fallback) })
-	if pt, ok := rtc.TelephoneEventPayloadType(rt.receiver.GetParameters().Codecs); ok {
+	if pt, ok := rtc.TelephoneEventPayloadTypeAt(rt.receiver.GetParameters().Codecs, r.ClockRate()); ok {
 		r.OnDTMF(pt, func(key byte) {
 			c.emit(func(l Listener) {
 				if dl, ok := l.(DTMFListener); ok {

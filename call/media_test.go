@@ -327,9 +327,13 @@ func TestStatsCountMediaAndOutliveTheCall(t *testing.T) {
 
 	st := out.Stats()
 	assert.Greater(t, st.Audio.PacketsSent, uint64(25))
-	assert.Greater(t, st.Audio.BytesSent, 25*uint64(160))
 	assert.Greater(t, st.Audio.PacketsReceived, uint64(25))
-	assert.Equal(t, 160*st.Audio.PacketsReceived, st.Audio.BytesReceived, "PCMU payloads of 20 ms")
+	// Opus at 32 kbit/s: 80 bytes per 20 ms on average, less for a tone.
+	assert.Greater(t, st.Audio.BytesSent, 25*uint64(20))
+	assert.InDelta(t, 60, float64(st.Audio.BytesReceived)/float64(st.Audio.PacketsReceived), 45, "Opus payloads of 20 ms")
+	assert.Positive(t, st.Audio.TargetDelay, "the jitter buffer's target")
+	assert.LessOrEqual(t, st.Audio.TargetDelay, 200*time.Millisecond)
+	assert.Less(t, st.Audio.ConcealedFrames, uint64(10), "a loopback call loses nothing")
 	assert.Zero(t, st.Audio.PacketsLost)
 	assert.Positive(t, st.ICERoundTripTime, "the STUN checks were answered")
 	assert.InDelta(t, 0.5/math.Sqrt2, st.Audio.OutboundAudioLevel, 0.02, "RMS of a 0.5 tone")
@@ -341,4 +345,39 @@ func TestStatsCountMediaAndOutliveTheCall(t *testing.T) {
 	final := out.Stats()
 	assert.GreaterOrEqual(t, final.Audio.PacketsSent, st.Audio.PacketsSent)
 	assert.Equal(t, final, out.Stats(), "an ended call keeps its last stats")
+}
+
+// TestPCMUOnlyClientNegotiatesPCMU: a callee built with PCMUOnly answers
+// an Opus-first offer with PCMU, and a PCMUOnly caller offers PCMU only:
+// both directions carry their tone either way.
+func TestPCMUOnlyClientNegotiatesPCMU(t *testing.T) {
+	for _, who := range []string{"callee", "caller"} {
+		t.Run(who, func(t *testing.T) {
+			srv := ocratest.NewServer()
+			defer srv.Close()
+			pcmu := func(b *sinch.SinchClientBuilder) { b.PCMUOnly() }
+			var alice, bob *sinch.SinchClient
+			if who == "caller" {
+				alice, bob = startClient(t, srv, "alice", pcmu), startClient(t, srv, "bob")
+			} else {
+				alice, bob = startClient(t, srv, "alice"), startClient(t, srv, "bob", pcmu)
+			}
+			bobHears, aliceHears := audio.NewToneDetector(500*time.Millisecond), audio.NewToneDetector(500*time.Millisecond)
+			out, in := established(t, alice, bob, func(c *call.Call) {
+				c.SetAudioSource(audio.Tone(700, 0.5))
+				c.SetAudioSink(bobHears)
+			}, func(c *call.Call) {
+				c.SetAudioSource(audio.Tone(500, 0.5))
+				c.SetAudioSink(aliceHears)
+			})
+			hearsTone(t, bobHears, 500)
+			hearsTone(t, aliceHears, 700)
+			require.Eventually(t, func() bool { return len(in.rec.Tracks()) > 0 }, waitTimeout, 10*time.Millisecond)
+			assert.Equal(t, "audio/PCMU", in.rec.Tracks()[0].Codec)
+			st := out.Stats()
+			assert.Equal(t, 160*st.Audio.PacketsReceived, st.Audio.BytesReceived, "PCMU payloads of 20 ms")
+			require.NoError(t, out.Hangup())
+			in.rec.waitEnded(t)
+		})
+	}
 }
