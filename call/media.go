@@ -302,7 +302,7 @@ func (a *actor) startMedia() {
 	m.running = true
 	c := a.c
 	fallback := c.s.AudioSource(c.id)
-	m.audio = rtc.NewAudioSender(a.audioTrack, func(frame []int16) { c.nextFrame(frame, fallback) })
+	m.audio = rtc.NewAudioSenderFunc(a.audioTrack, func(dst []int16) ([]int16, int, int) { return c.nextFrame(dst, fallback) })
 	a.stats.setAudio(m.audio, nil)
 	runPipeline(m, c, "audio sender", m.audio.Run)
 	if a.videoTrack != nil {
@@ -344,7 +344,11 @@ func (a *actor) play(rt remoteTrack) {
 		return
 	}
 	fallback := c.s.AudioSink(c.id)
-	r := rtc.NewAudioReceiver(t, func(frame []int16) { c.playFrame(frame, fallback) })
+	r := rtc.NewAudioReceiverFunc(t, func() (int, int) {
+		f := audio.FormatOf(c.audioSink(fallback))
+		return f.SampleRate, f.Channels
+	}, func(frame []int16, rate, channels int) { c.playFrame(frame, audio.Format{SampleRate: rate, Channels: channels}, fallback) })
+	r.SetCodecs(rt.receiver.GetParameters().Codecs)
 	if pt, ok := rtc.TelephoneEventPayloadTypeAt(rt.receiver.GetParameters().Codecs, r.ClockRate()); ok {
 		r.OnDTMF(pt, func(key byte) {
 			c.emit(func(l Listener) {
@@ -453,29 +457,42 @@ func (a *actor) awaitRTPStart() {
 	}
 }
 
-// nextFrame fills frame with the audio the call sends: its source, else
+// nextFrame appends to dst[:0] 20 ms of the audio the call sends, in the
+// format its source declares (audio.FormatOf): the call's source, else
 // the client's, or silence when muted (per call or client-wide) or when
-// the source has ended or failed.
-func (c *Call) nextFrame(frame []int16, fallback audio.Source) {
+// the source has ended or failed. It returns the frame and its format.
+func (c *Call) nextFrame(dst []int16, fallback audio.Source) ([]int16, int, int) {
 	muted, src, _ := c.mediaSettings()
 	if src == nil {
 		src = fallback
 	}
+	f := audio.FormatOf(src)
+	frame := dst[:f.FrameSamples()] // dst holds 20 ms of 48 kHz stereo, the largest format
 	if muted || c.s.AudioMuted() || src == nil || src.ReadFrame(frame) != nil {
 		clear(frame)
 	}
+	return frame, f.SampleRate, f.Channels
 }
 
-// playFrame hands received audio to the call's sink, else the client's.
-func (c *Call) playFrame(frame []int16, fallback audio.Sink) {
+// audioSink is the call's sink, else the client's (nil: none).
+func (c *Call) audioSink(fallback audio.Sink) audio.Sink {
 	_, _, sink := c.mediaSettings()
 	if sink == nil {
 		sink = fallback
 	}
-	if sink != nil {
-		if err := sink.WriteFrame(frame); err != nil {
-			c.log.Debug("audio sink refused a frame", "err", err)
-		}
+	return sink
+}
+
+// playFrame hands received audio of format f to the call's sink, else the
+// client's. A frame made for a sink of another format (the sink changed
+// while it was decoded) is dropped.
+func (c *Call) playFrame(frame []int16, f audio.Format, fallback audio.Sink) {
+	sink := c.audioSink(fallback)
+	if sink == nil || audio.FormatOf(sink) != f {
+		return
+	}
+	if err := sink.WriteFrame(frame); err != nil {
+		c.log.Debug("audio sink refused a frame", "err", err)
 	}
 }
 

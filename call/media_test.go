@@ -381,3 +381,49 @@ func TestPCMUOnlyClientNegotiatesPCMU(t *testing.T) {
 		})
 	}
 }
+
+// TestWidebandToneOverOpusNotPCMU: a 6 kHz tone from a 16 kHz source is
+// heard by a 16 kHz sink over an Opus call, and not over a PCMU call (8 kHz
+// sampling cannot carry it), while a 1 kHz tone comes through both.
+func TestWidebandToneOverOpusNotPCMU(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		pcmu  bool
+		freq  float64
+		heard bool
+	}{
+		{"opus 6 kHz", false, 6000, true},
+		{"pcmu 6 kHz", true, 6000, false},
+		{"pcmu 1 kHz", true, 1000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := ocratest.NewServer()
+			defer srv.Close()
+			var opts []func(*sinch.SinchClientBuilder)
+			if tc.pcmu {
+				opts = append(opts, func(b *sinch.SinchClientBuilder) { b.PCMUOnly() })
+			}
+			alice, bob := startClient(t, srv, "alice", opts...), startClient(t, srv, "bob")
+			bobHears, err := audio.NewToneDetectorAt(500*time.Millisecond, 16000)
+			require.NoError(t, err)
+			tone, err := audio.ToneAt(tc.freq, 0.5, 16000)
+			require.NoError(t, err)
+			out, in := established(t, alice, bob, func(c *call.Call) { c.SetAudioSink(bobHears) },
+				func(c *call.Call) { c.SetAudioSource(tone) })
+			require.NoError(t, bobHears.Wait(ctx(t), 300*time.Millisecond))
+			bobHears.Reset()
+			require.NoError(t, bobHears.Wait(ctx(t), 500*time.Millisecond))
+			full := 0.5 * 32767 * 0.5 * 32767 / 4 // Goertzel power of the sent tone
+			p := bobHears.Power(tc.freq)
+			if tc.heard {
+				assert.Greater(t, p, full/4, "the tone is heard within 6 dB (rms %.0f)", bobHears.RMS())
+				freq, _ := bobHears.Dominant(1000, 3000, 6000, 7000)
+				assert.Equal(t, tc.freq, freq)
+			} else {
+				assert.Less(t, p, full/1e4, "no trace of the tone above -40 dB (rms %.0f)", bobHears.RMS())
+			}
+			require.NoError(t, out.Hangup())
+			in.rec.waitEnded(t)
+		})
+	}
+}

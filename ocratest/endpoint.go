@@ -352,6 +352,7 @@ func (e *endpoint) play(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		return
 	}
 	recv := rtc.NewAudioReceiver(t, e.media.hear)
+	recv.SetCodecs(r.GetParameters().Codecs)
 	if pt, ok := rtc.TelephoneEventPayloadTypeAt(r.GetParameters().Codecs, recv.ClockRate()); ok && e.dtmfOf != "" {
 		recv.OnDTMF(pt, func(key byte) { e.srv.far.recordDTMF(e.dtmfOf, key) })
 	}

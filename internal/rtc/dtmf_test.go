@@ -97,7 +97,7 @@ func TestPacketizerInterleavesDTMFWithAudio(t *testing.T) {
 	// 2 keys of 5 frames and 3 frames of audio after each, then one more.
 	const frames = 2*(dtmfToneFrames+dtmfGapFrames) + 1
 	for range frames {
-		require.NoError(t, sender.sendFrame(p, frame))
+		require.NoError(t, sender.sendFrame(p, frame, 8000, 1))
 	}
 	audioTSWant := []uint32{800, 960, 1120, 2080, 2240, 2400, 2560}
 	pkts := out.Packets()

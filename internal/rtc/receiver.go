@@ -35,7 +35,8 @@ const playoutRate = 8000
 // noise) are skipped.
 type AudioReceiver struct {
 	track   *webrtc.TrackRemote
-	onFrame func(frame []int16)
+	format  func() (rate, channels int)
+	onFrame func(frame []int16, rate, channels int)
 	life    lifecycle
 	level   atomic.Uint64 // math.Float64bits of the last decoded frame's level
 	stats   *receiveStats
@@ -54,16 +55,31 @@ type AudioReceiver struct {
 // goroutine of Run's with 20 ms of audio (160 samples; more for a packet
 // of a longer duration); the slice is reused after it returns.
 func NewAudioReceiver(track *webrtc.TrackRemote, onFrame func(frame []int16)) *AudioReceiver {
-	return newAudioReceiver(track, track.Codec(), onFrame)
+	return NewAudioReceiverFunc(track, narrowband, func(frame []int16, _, _ int) { onFrame(frame) })
 }
 
-func newAudioReceiver(track *webrtc.TrackRemote, codec webrtc.RTPCodecParameters, onFrame func(frame []int16)) *AudioReceiver {
-	r := &AudioReceiver{
-		track: track, onFrame: onFrame, life: newLifecycle(),
-		opus:      strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus),
-		audioType: uint8(codec.PayloadType),
-		clockRate: codec.ClockRate,
-	}
+// NewAudioReceiverFunc is NewAudioReceiver for audio at the format format
+// returns, asked for every frame: a sample rate from 8 to 48 kHz with a
+// whole number of samples per 20 ms, mono or stereo (an invalid one means
+// 8 kHz mono). onFrame gets each frame with the format it is in. Opus
+// decodes natively at 8, 12, 16, 24 and 48 kHz; other rates, and PCMU's
+// 8 kHz to any other, go through a resampler.
+func NewAudioReceiverFunc(track *webrtc.TrackRemote, format func() (rate, channels int), onFrame func(frame []int16, rate, channels int)) *AudioReceiver {
+	return newAudioReceiver(track, track.Codec(), format, onFrame)
+}
+
+func narrowband() (int, int) { return 8000, 1 }
+
+func newAudioReceiver(track *webrtc.TrackRemote, codec webrtc.RTPCodecParameters, format func() (int, int), onFrame func(frame []int16, rate, channels int)) *AudioReceiver {
+	r := &AudioReceiver{track: track, format: format, onFrame: onFrame, life: newLifecycle()}
+	r.useCodec(codec)
+	return r
+}
+
+// useCodec sets up the receiver for the audio codec codec.
+func (r *AudioReceiver) useCodec(codec webrtc.RTPCodecParameters) {
+	r.opus = strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus)
+	r.audioType, r.clockRate = uint8(codec.PayloadType), codec.ClockRate
 	if !r.opus {
 		r.audioType, r.clockRate = PayloadTypePCMU, PCMUCodec().ClockRate
 		if strings.EqualFold(codec.MimeType, webrtc.MimeTypePCMU) {
@@ -73,7 +89,27 @@ func newAudioReceiver(track *webrtc.TrackRemote, codec webrtc.RTPCodecParameters
 	r.stats = newReceiveStats(r.clockRate)
 	// The configuration is valid for both clock rates: New cannot fail.
 	r.jb, _ = jitter.New(jitter.Config{ClockRate: int(r.clockRate), MaxPayload: maxPacketSize})
-	return r
+}
+
+// SetCodecs tells the receiver the codecs negotiated for the track (its
+// RTPReceiver's parameters), in preference order; call it before Run and
+// OnDTMF. It matters when the track's first packet, which names the
+// track's codec, was a telephone-event: the audio codec is then the first
+// Opus or PCMU among codecs whose clock rate is that event's.
+func (r *AudioReceiver) SetCodecs(codecs []webrtc.RTPCodecParameters) {
+	if r.track == nil {
+		return
+	}
+	c := r.track.Codec()
+	if !strings.EqualFold(c.MimeType, MimeTypeTelephoneEvent) {
+		return
+	}
+	for _, n := range codecs {
+		if n.ClockRate == c.ClockRate && (strings.EqualFold(n.MimeType, webrtc.MimeTypeOpus) || strings.EqualFold(n.MimeType, webrtc.MimeTypePCMU)) {
+			r.useCodec(n)
+			return
+		}
+	}
 }
 
 // OnDTMF makes Run detect the DTMF keys of telephone-event packets of
@@ -185,24 +221,38 @@ func (r *AudioReceiver) push(pkt *rtp.Packet, arrival time.Time) {
 }
 
 // playout decodes and conceals the frames of a receiver's jitter buffer.
+// PCMU is decoded and concealed at 8 kHz mono, Opus at the output's rate
+// when Opus has it natively (else 48 kHz) and channel count; a converter
+// takes that to the output's format.
 type playout struct {
-	r       *AudioReceiver
-	opus    *OpusDecoder // nil for PCMU
-	pcmu    PCMUConcealer
-	pcm     []int16
-	silence bool // the last frame delivered was concealment
+	r    *AudioReceiver
+	opus *OpusDecoder // nil for PCMU, and until the first Opus frame
+	pcmu PCMUConcealer
+	pcm  []int16
+	conv converter
 }
 
 func newPlayout(r *AudioReceiver) (*playout, error) {
-	p := &playout{r: r, pcm: make([]int16, 0, playoutRate*maxOpusPacketMillis/1000)}
+	p := &playout{r: r, pcm: make([]int16, 0, OpusClockRate*maxOpusPacketMillis/1000*2)}
 	if r.opus {
-		dec, err := NewOpusDecoder(playoutRate, 1)
-		if err != nil {
+		if err := p.opusAt(playoutRate, 1); err != nil {
 			return nil, err
 		}
-		p.opus = dec
 	}
 	return p, nil
+}
+
+// opusAt makes the Opus decoder decode at rate with channels.
+func (p *playout) opusAt(rate, channels int) error {
+	if p.opus != nil && p.opus.SampleRate() == rate && p.opus.Channels() == channels {
+		return nil
+	}
+	dec, err := NewOpusDecoder(rate, channels)
+	if err != nil {
+		return err
+	}
+	p.opus = dec
+	return nil
 }
 
 // run pops the frames due every 20 ms until stop is closed.
@@ -227,27 +277,59 @@ func (p *playout) run(stop <-chan struct{}) {
 
 // play decodes or conceals one frame and delivers it.
 func (p *playout) play(f *jitter.Frame) {
-	samples := int(uint64(f.Duration) * playoutRate / uint64(p.r.clockRate))
+	rate, channels := p.r.format()
+	if !validFormat(rate, channels) {
+		rate, channels = narrowband()
+	}
+	decRate, decCh := playoutRate, 1
+	if p.r.opus {
+		decRate, decCh = OpusClockRate, channels
+		if opusRate(rate) {
+			decRate = rate
+		}
+		// The rates and channel counts are valid: this cannot fail.
+		_ = p.opusAt(decRate, decCh)
+	}
+	samples := int(uint64(f.Duration) * uint64(decRate) / uint64(p.r.clockRate))
 	pcm, decoded := p.pcm[:0], false
 	if f.Kind == jitter.KindPacket {
 		pcm, decoded = p.decode(pcm, f.Payload)
+		if decoded && len(pcm) != samples*decCh { // not the duration its TOC says
+			pcm, decoded = pcm[:0], false
+		}
 		if !decoded {
 			p.r.undecoded.Add(1)
 		}
 	}
 	if !decoded {
-		pcm = p.conceal(pcm, samples, f)
+		pcm = p.conceal(pcm, samples*decCh, f)
 	} else {
 		p.r.level.Store(math.Float64bits(frameLevel(pcm)))
 	}
 	p.pcm = pcm
-	p.r.onFrame(pcm)
+	p.r.onFrame(p.convertAll(pcm, decRate, decCh, rate, channels), rate, channels)
+}
+
+// convertAll converts pcm frame by frame (20 ms at a time).
+func (p *playout) convertAll(pcm []int16, inRate, inCh, outRate, outCh int) []int16 {
+	if inRate == outRate && inCh == outCh {
+		return pcm
+	}
+	step := inRate / 50 * inCh
+	if len(pcm) <= step {
+		return p.conv.convert(pcm, inRate, inCh, outRate, outCh)
+	}
+	var out []int16
+	for i := 0; i+step <= len(pcm); i += step {
+		out = append(out, p.conv.convert(pcm[i:i+step], inRate, inCh, outRate, outCh)...)
+	}
+	return out
 }
 
 // decode appends the audio of payload to dst; it reports false when the
 // payload does not decode.
 func (p *playout) decode(dst []int16, payload []byte) ([]int16, bool) {
-	if p.opus == nil {
+	if p.opus == nil || !p.r.opus {
 		dst = DecodePCMU(dst, payload)
 		p.pcmu.Heard(dst)
 		return dst, true
@@ -256,18 +338,19 @@ func (p *playout) decode(dst []int16, payload []byte) ([]int16, bool) {
 	return out, err == nil
 }
 
-// conceal appends samples of concealment for frame f to dst.
-func (p *playout) conceal(dst []int16, samples int, f *jitter.Frame) []int16 {
-	if p.opus == nil {
-		return p.pcmu.Conceal(dst, samples)
+// conceal appends total samples (all channels) of concealment for frame f
+// to dst.
+func (p *playout) conceal(dst []int16, total int, f *jitter.Frame) []int16 {
+	if !p.r.opus {
+		return p.pcmu.Conceal(dst, total)
 	}
 	var next []byte
 	if f.Kind == jitter.KindLost {
 		next = f.Next // in-band FEC of this frame, when it carries some
 	}
-	out, _, err := p.opus.Conceal(dst, samples, next)
+	out, _, err := p.opus.Conceal(dst, total/p.opus.Channels(), next)
 	if err != nil { // a duration Opus cannot conceal: silence
-		out = append(dst, make([]int16, samples)...)
+		out = append(dst, make([]int16, total)...)
 	}
 	return out
 }

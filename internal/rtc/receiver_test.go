@@ -44,7 +44,7 @@ type offline struct {
 
 func newOffline(t testing.TB, codec webrtc.RTPCodecParameters) *offline {
 	o := &offline{dtmf: NewDTMFDetector(), now: time.Unix(1000, 0)}
-	o.r = newAudioReceiver(nil, codec, func(f []int16) { o.frames = append(o.frames, append([]int16(nil), f...)) })
+	o.r = newAudioReceiver(nil, codec, narrowband, func(f []int16, _, _ int) { o.frames = append(o.frames, append([]int16(nil), f...)) })
 	o.r.OnDTMF(PayloadTypeTelephoneEvent, func(byte) {})
 	var err error
 	o.p, err = newPlayout(o.r)
@@ -196,4 +196,90 @@ func FuzzReceivePacket(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWidebandThroughOpusNotPCMU: a 6 kHz tone at 16 kHz, sent and received
+// at 16 kHz, comes through Opus (wideband) but not through PCMU, whose 8
+// kHz sampling cannot carry it. A 1 kHz tone comes through both.
+func TestWidebandThroughOpusNotPCMU(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		codec     webrtc.RTPCodecParameters
+		freq      float64
+		heard     bool
+		rate, out int
+	}{
+		{"opus 6 kHz", opusParams, 6000, true, 16000, 16000},
+		{"opus 6 kHz to 48 kHz stereo", opusParams, 6000, true, 16000, 48000},
+		{"pcmu 6 kHz", pcmuParams, 6000, false, 16000, 16000},
+		{"opus 1 kHz from 44.1 kHz", opusParams, 1000, true, 44100, 16000},
+		{"pcmu 1 kHz", pcmuParams, 1000, true, 16000, 16000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			track := NewAudioTrack("a", "s")
+			bound := &fakeBinding{codecs: []webrtc.RTPCodecParameters{tc.codec}}
+			_, err := track.Bind(bound)
+			require.NoError(t, err)
+			p := newPacketizer(track, &counters{})
+			outCh := 1
+			if tc.out == 48000 {
+				outCh = 2
+			}
+			o := newOffline(t, tc.codec)
+			var got []int16
+			o.r.format = func() (int, int) { return tc.out, outCh }
+			o.r.onFrame = func(f []int16, rate, ch int) {
+				assert.Equal(t, tc.out, rate)
+				assert.Len(t, f, rate/50*ch)
+				for i := 0; i < len(f); i += ch {
+					got = append(got, f[i])
+				}
+			}
+			src := make([]int16, tc.rate/50)
+			var n int
+			for range 50 {
+				for j := range src {
+					src[j] = int16(12000 * math.Sin(2*math.Pi*tc.freq*float64(n)/float64(tc.rate)))
+					n++
+				}
+				require.NoError(t, p.frame(src, tc.rate, 1))
+				pkts := bound.Packets()
+				raw, err := pkts[len(pkts)-1].Marshal()
+				require.NoError(t, err)
+				o.receive(raw)
+				o.tick()
+			}
+			for range 5 {
+				o.tick()
+			}
+			require.Greater(t, len(got), tc.out/2, "half a second of audio at least")
+			tail := got[len(got)-tc.out/4:]
+			power := goertzel(tail, tc.out, tc.freq)
+			rms := rmsOf(tail)
+			if tc.heard {
+				assert.Greater(t, power, rms*rms/4, "the tone dominates what is heard (rms %.0f)", rms)
+				assert.InEpsilon(t, 12000/math.Sqrt2, rms, 0.25, "its level is kept")
+			} else {
+				assert.Less(t, power, 100.0, "no trace of the tone (rms %.0f)", rms)
+			}
+		})
+	}
+}
+
+func goertzel(x []int16, rate int, freq float64) float64 {
+	coeff := 2 * math.Cos(2*math.Pi*freq/float64(rate))
+	var s1, s2 float64
+	for _, v := range x {
+		s1, s2 = float64(v)+coeff*s1-s2, s1
+	}
+	n := float64(len(x))
+	return max(s1*s1+s2*s2-coeff*s1*s2, 0) / (n * n)
+}
+
+func rmsOf(x []int16) float64 {
+	var sum float64
+	for _, v := range x {
+		sum += float64(v) * float64(v)
+	}
+	return math.Sqrt(sum / float64(max(len(x), 1)))
 }

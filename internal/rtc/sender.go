@@ -194,7 +194,7 @@ func TelephoneEventPayloadTypeAt(codecs []webrtc.RTPCodecParameters, clockRate u
 // (no packets = missing media) and this SDK's own expect.
 type AudioSender struct {
 	track *AudioTrack
-	next  func(frame []int16)
+	read  func(dst []int16) (frame []int16, rate, channels int)
 	life  lifecycle
 	level atomic.Uint64 // math.Float64bits of the last frame's level
 	sent  counters
@@ -208,7 +208,23 @@ type AudioSender struct {
 // goroutine running Run, also while DTMF plays, and the slice is reused
 // after it returns.
 func NewAudioSender(track *AudioTrack, next func(frame []int16)) *AudioSender {
-	return &AudioSender{track: track, next: next, life: newLifecycle()}
+	return NewAudioSenderFunc(track, func(dst []int16) ([]int16, int, int) {
+		dst = dst[:samplesPerFrame]
+		next(dst)
+		return dst, 8000, 1
+	})
+}
+
+// NewAudioSenderFunc returns a sender whose audio comes from read: every 20
+// ms it appends 20 ms of audio to dst[:0] (whose capacity holds 20 ms of 48
+// kHz stereo) at a format of its choice, and returns it with that format:
+// 8 to 48 kHz with a whole number of samples per 20 ms, mono or interleaved
+// stereo. The sender converts it to what the codec takes: 8 kHz mono for
+// PCMU; for Opus, mono at the same rate when Opus encodes that rate
+// natively (8, 12, 16, 24, 48 kHz), else 48 kHz. A frame of the wrong
+// length or an invalid format is sent as silence.
+func NewAudioSenderFunc(track *AudioTrack, read func(dst []int16) (frame []int16, rate, channels int)) *AudioSender {
+	return &AudioSender{track: track, read: read, life: newLifecycle()}
 }
 
 // SendDTMF queues keys (0-9, *, #, A-D) to be sent as RFC 4733
@@ -278,7 +294,7 @@ func (s *AudioSender) Run(ctx context.Context) error {
 	}
 	defer s.life.end()
 
-	frame := make([]int16, samplesPerFrame)
+	frame := make([]int16, 0, OpusClockRate/50*2)
 	p := newPacketizer(s.track, &s.sent)
 	clock := frameClock{start: time.Now()}
 	timer := time.NewTimer(clock.next(time.Now()))
@@ -291,9 +307,12 @@ func (s *AudioSender) Run(ctx context.Context) error {
 			return nil
 		case <-timer.C:
 		}
-		s.next(frame)
-		s.level.Store(math.Float64bits(frameLevel(frame)))
-		if err := s.sendFrame(p, frame); err != nil {
+		pcm, rate, channels := s.read(frame[:0])
+		if !validFormat(rate, channels) || len(pcm) != rate/50*channels {
+			pcm, rate, channels = append(frame[:0], make([]int16, samplesPerFrame)...), 8000, 1
+		}
+		s.level.Store(math.Float64bits(frameLevel(pcm)))
+		if err := s.sendFrame(p, pcm, rate, channels); err != nil {
 			return fmt.Errorf("rtc: writing audio: %w", err)
 		}
 		timer.Reset(clock.next(time.Now()))
@@ -301,13 +320,13 @@ func (s *AudioSender) Run(ctx context.Context) error {
 }
 
 // sendFrame sends the current DTMF event's update, or else frame.
-func (s *AudioSender) sendFrame(p *packetizer, frame []int16) error {
+func (s *AudioSender) sendFrame(p *packetizer, frame []int16, rate, channels int) error {
 	if p.dtmfIdle() {
 		if e, ok := s.nextDTMF(); ok {
 			p.startDTMF(e)
 		}
 	}
-	return p.frame(frame)
+	return p.frame(frame, rate, channels)
 }
 
 // frameLevel is the RMS of frame over full scale.
@@ -331,9 +350,11 @@ type packetizer struct {
 	started bool   // the first packet, with the marker bit, has gone
 	payload []byte
 
-	opus    *OpusEncoder // nil until Opus is negotiated
-	useOpus bool         // the codec of the frames being sent
-	step    uint32       // RTP units per frame
+	opus     *OpusEncoder // nil until Opus is negotiated
+	opusRate int          // its input rate
+	useOpus  bool         // the codec of the frames being sent
+	step     uint32       // RTP units per frame
+	conv     converter    // from the source's format to the encoder's
 
 	inEvent     bool   // a DTMF event is playing
 	event       uint8  // its code
@@ -360,13 +381,6 @@ func (p *packetizer) followCodec() (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if opus && p.opus == nil {
-		enc, err := NewOpusEncoder(OpusEncoderConfig{SampleRate: 8000, FEC: true})
-		if err != nil {
-			return false, err
-		}
-		p.opus = enc
-	}
 	p.useOpus = opus
 	p.step = clock * uint32(frameDuration/time.Millisecond) / 1000
 	return true, nil
@@ -383,7 +397,7 @@ func (p *packetizer) startDTMF(event uint8) {
 // frame sends the next 20 ms: an update of the running event (whose
 // duration grows by one frame per frame; the last one, sent three times,
 // has the end bit), or the encoding of pcm.
-func (p *packetizer) frame(pcm []int16) error {
+func (p *packetizer) frame(pcm []int16, rate, channels int) error {
 	if ok, err := p.followCodec(); !ok {
 		p.ts += p.step
 		return err
@@ -396,11 +410,22 @@ func (p *packetizer) frame(pcm []int16) error {
 		p.gapFrames--
 	}
 	if !p.useOpus {
-		p.payload = EncodePCMU(p.payload[:0], pcm)
+		p.payload = EncodePCMU(p.payload[:0], p.conv.convert(pcm, rate, channels, 8000, 1))
 		return p.send(p.ts, !p.started, false)
 	}
+	target := OpusClockRate
+	if opusRate(rate) {
+		target = rate // Opus encodes it natively: no resampling
+	}
+	if p.opus == nil || p.opusRate != target {
+		enc, err := NewOpusEncoder(OpusEncoderConfig{SampleRate: target, FEC: true})
+		if err != nil {
+			return err
+		}
+		p.opus, p.opusRate = enc, target
+	}
 	var err error
-	if p.payload, err = p.opus.Encode(p.payload[:0], pcm); err != nil {
+	if p.payload, err = p.opus.Encode(p.payload[:0], p.conv.convert(pcm, rate, channels, target, 1)); err != nil {
 		return err
 	}
 	if len(p.payload) == 0 {
