@@ -347,7 +347,9 @@ func (a *actor) play(rt remoteTrack) {
 	r := rtc.NewAudioReceiverFunc(t, func() (int, int) {
 		f := audio.FormatOf(c.audioSink(fallback))
 		return f.SampleRate, f.Channels
-	}, func(frame []int16, rate, channels int) { c.playFrame(frame, audio.Format{SampleRate: rate, Channels: channels}, fallback) })
+	}, func(frame []int16, rate, channels int) {
+		c.playFrame(frame, audio.Format{SampleRate: rate, Channels: channels}, fallback)
+	})
 	r.SetCodecs(rt.receiver.GetParameters().Codecs)
 	if pt, ok := rtc.TelephoneEventPayloadTypeAt(rt.receiver.GetParameters().Codecs, r.ClockRate()); ok {
 		r.OnDTMF(pt, func(key byte) {
