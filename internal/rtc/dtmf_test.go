@@ -245,3 +245,27 @@ func TestDTMFOverLoopbackCall(t *testing.T) {
 	assert.Greater(t, st.PacketsReceived, uint64(len(sent)), "audio and events counted")
 	assert.Zero(t, st.PacketsLost, "events and audio share one sequence")
 }
+
+// TestBindPrefersOpus: Bind sends Opus whenever it was negotiated, whatever
+// the order pion lists the codecs in (the remote offer's), and PCMU else.
+func TestBindPrefersOpus(t *testing.T) {
+	opus := webrtc.RTPCodecParameters{RTPCodecCapability: OpusCodec(), PayloadType: 109}
+	te48 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: MimeTypeTelephoneEvent, ClockRate: 48000}, PayloadType: 110}
+	for name, tc := range map[string]struct {
+		codecs []webrtc.RTPCodecParameters
+		mime   string
+		pt     uint8
+		event  uint8
+	}{
+		"pcmu listed first": {append(sdkCodecs(), opus, te48), webrtc.MimeTypeOpus, 109, 110},
+		"opus first":        {append([]webrtc.RTPCodecParameters{opus, te48}, sdkCodecs()...), webrtc.MimeTypeOpus, 109, 110},
+		"pcmu only":         {sdkCodecs(), webrtc.MimeTypePCMU, PayloadTypePCMU, 101},
+	} {
+		track := NewAudioTrack("audio", "s")
+		codec, err := track.Bind(&fakeBinding{codecs: tc.codecs})
+		require.NoError(t, err, name)
+		assert.Equal(t, tc.mime, codec.MimeType, name)
+		assert.Equal(t, tc.pt, track.binding.audio, name)
+		assert.Equal(t, tc.event, track.binding.event, name+": the telephone-event of the audio's clock")
+	}
+}

@@ -77,14 +77,18 @@ func NewAudioTrack(id, streamID string) *AudioTrack {
 func NewPCMUTrack(id, streamID string) *AudioTrack { return NewAudioTrack(id, streamID) }
 
 // Bind is called by pion when negotiation has chosen the track's codecs:
-// the first of Opus and PCMU among them (in preference order) is sent.
+// Opus is sent when it was negotiated, else PCMU. (pion hands Bind the
+// media engine's negotiated codecs in the remote description's order, not
+// the transceiver's preferences, so the order cannot decide: an offer that
+// lists PCMU first still gets Opus, as the answer says.)
 func (t *AudioTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	codecs := ctx.CodecParameters()
 	var chosen *webrtc.RTPCodecParameters
-	for i, c := range codecs {
-		if strings.EqualFold(c.MimeType, webrtc.MimeTypePCMU) || strings.EqualFold(c.MimeType, webrtc.MimeTypeOpus) {
-			chosen = &codecs[i]
-			break
+	for _, mime := range []string{webrtc.MimeTypeOpus, webrtc.MimeTypePCMU} {
+		for i, c := range codecs {
+			if chosen == nil && strings.EqualFold(c.MimeType, mime) {
+				chosen = &codecs[i]
+			}
 		}
 	}
 	if chosen == nil {
