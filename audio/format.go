@@ -1,7 +1,10 @@
 package audio
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 )
 
@@ -96,3 +99,90 @@ func (s formattedSilence) ReadFrame(frame []int16) error {
 }
 
 func (s formattedSilence) Format() Format { return s.format }
+
+// SourceAt returns s declaring format f (see [Formatted]): its ReadFrame is
+// given 20 ms at f. It fails for a format [Format.Valid] refuses.
+func SourceAt(f Format, s Source) (Source, error) {
+	if err := f.Valid(); err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("audio: nil source")
+	}
+	return formattedSource{Source: s, format: f}, nil
+}
+
+// SinkAt returns s declaring format f (see [Formatted]): its WriteFrame gets
+// frames at f. It fails for a format [Format.Valid] refuses.
+func SinkAt(f Format, s Sink) (Sink, error) {
+	if err := f.Valid(); err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("audio: nil sink")
+	}
+	return formattedSink{Sink: s, format: f}, nil
+}
+
+type formattedSource struct {
+	Source
+	format Format
+}
+
+func (s formattedSource) Format() Format { return s.format }
+
+type formattedSink struct {
+	Sink
+	format Format
+}
+
+func (s formattedSink) Format() Format { return s.format }
+
+// NewPCMSourceAt returns a source reading raw 16-bit little-endian PCM of
+// format f (interleaved when stereo) from r as it is, declaring f: the call
+// converts it to the codec's format. It ends with [io.EOF] at the end of r; a
+// last partial frame is padded with silence.
+func NewPCMSourceAt(r io.Reader, f Format) (Source, error) {
+	if err := f.Valid(); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, errors.New("audio: nil PCM reader")
+	}
+	return &rawPCMSource{r: r, format: f}, nil
+}
+
+type rawPCMSource struct {
+	r      io.Reader
+	format Format
+	raw    []byte
+	done   bool
+}
+
+func (s *rawPCMSource) Format() Format { return s.format }
+
+func (s *rawPCMSource) ReadFrame(frame []int16) error {
+	if s.done {
+		return io.EOF
+	}
+	n := 2 * len(frame)
+	if cap(s.raw) < n {
+		s.raw = make([]byte, n)
+	}
+	raw := s.raw[:n]
+	got, err := io.ReadFull(s.r, raw)
+	switch {
+	case errors.Is(err, io.EOF) || (errors.Is(err, io.ErrUnexpectedEOF) && got < 2):
+		s.done = true
+		return io.EOF
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		s.done = true
+		clear(raw[got:])
+	case err != nil:
+		return fmt.Errorf("audio: reading PCM: %w", err)
+	}
+	for i := range frame {
+		frame[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
+	}
+	return nil
+}

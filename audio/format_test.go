@@ -1,6 +1,11 @@
 package audio
 
 import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -56,4 +61,70 @@ func TestWidebandToneDetected(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, silent.ReadFrame(frame))
 	assert.Equal(t, make([]int16, len(frame)), frame)
+}
+
+func TestRawPCMAndWrappersDeclareTheirFormat(t *testing.T) {
+	stereo48 := Format{SampleRate: 48000, Channels: 2}
+	raw := make([]byte, 0, 4*960+6)
+	for i := range 960*2 + 3 {
+		raw = binary.LittleEndian.AppendUint16(raw, uint16(int16(i-1000)))
+	}
+	src, err := NewPCMSourceAt(bytes.NewReader(raw), stereo48)
+	require.NoError(t, err)
+	assert.Equal(t, stereo48, FormatOf(src))
+	frame := make([]int16, stereo48.FrameSamples())
+	require.NoError(t, src.ReadFrame(frame))
+	assert.Equal(t, []int16{-1000, -999, -998}, frame[:3])
+	assert.Equal(t, int16(1919-1000), frame[1919])
+	require.NoError(t, src.ReadFrame(frame), "a partial last frame is padded")
+	assert.Equal(t, []int16{920, 921, 922, 0}, frame[:4])
+	assert.ErrorIs(t, src.ReadFrame(frame), io.EOF)
+	_, err = NewPCMSourceAt(bytes.NewReader(raw), Format{SampleRate: 44000, Channels: 1})
+	assert.Error(t, err)
+
+	wide, err := SourceAt(Format{SampleRate: 16000, Channels: 1}, Silence())
+	require.NoError(t, err)
+	assert.Equal(t, 16000, FormatOf(wide).SampleRate)
+	sink, err := SinkAt(stereo48, SinkFunc(func([]int16) {}))
+	require.NoError(t, err)
+	assert.Equal(t, stereo48, FormatOf(sink))
+	_, err = SinkAt(Format{}, SinkFunc(func([]int16) {}))
+	assert.Error(t, err)
+	_, err = SourceAt(Narrowband, nil)
+	assert.Error(t, err)
+}
+
+func TestWAVWriterAtWritesItsFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wide.wav")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	defer f.Close()
+	w, err := NewWAVWriterAt(f, Format{SampleRate: 16000, Channels: 1})
+	require.NoError(t, err)
+	assert.Equal(t, 16000, FormatOf(w).SampleRate)
+	src, err := ToneAt(1000, 0.5, 16000)
+	require.NoError(t, err)
+	frame := make([]int16, 320)
+	for range 50 {
+		require.NoError(t, src.ReadFrame(frame))
+		require.NoError(t, w.WriteFrame(frame))
+	}
+	require.NoError(t, w.Close())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Len(t, data, 44+2*16000)
+	assert.EqualValues(t, 16000, binary.LittleEndian.Uint32(data[24:]), "sample rate")
+	assert.EqualValues(t, 32000, binary.LittleEndian.Uint32(data[28:]), "byte rate")
+	// NewWAVSource reads it back (resampled to 8 kHz, as it always has).
+	back, err := NewWAVSource(bytes.NewReader(data))
+	require.NoError(t, err)
+	d := NewToneDetector(500 * time.Millisecond)
+	f8 := make([]int16, FrameSize)
+	for back.ReadFrame(f8) == nil {
+		require.NoError(t, d.WriteFrame(f8))
+	}
+	freq, _ := d.Dominant(500, 1000, 2000)
+	assert.Equal(t, 1000.0, freq)
+	_, err = NewWAVWriterAt(f, Format{SampleRate: 16000, Channels: 3})
+	assert.Error(t, err)
 }
