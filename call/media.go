@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -381,7 +382,13 @@ func (a *actor) watchQuality() {
 			}
 			ice := pc.ICEConnectionState()
 			connected := ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted
-			for _, e := range monitor.sample(stats.collect(), connected) {
+			st := stats.collect()
+			if m.audio != nil && st.Audio.RemoteRoundTripTime > 0 { // a receiver report came
+				// Opus's in-band FEC sized for the loss the far end sees,
+				// at least 5 % so that a first loss is covered.
+				m.audio.SetPacketLoss(max(int(math.Round(100*st.Audio.RemoteFractionLost)), 5))
+			}
+			for _, e := range monitor.sample(st, connected) {
 				c.log.Debug("call quality", "warning", e.Warning, "type", e.Type, "media", e.Media)
 				c.emit(func(l Listener) {
 					if ql, ok := l.(QualityWarningListener); ok {

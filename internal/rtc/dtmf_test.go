@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/thesyncim/gopus"
 )
 
 func TestDTMFKeysAndEvents(t *testing.T) {
@@ -267,5 +268,37 @@ func TestBindPrefersOpus(t *testing.T) {
 		assert.Equal(t, tc.mime, codec.MimeType, name)
 		assert.Equal(t, tc.pt, track.binding.audio, name)
 		assert.Equal(t, tc.event, track.binding.event, name+": the telephone-event of the audio's clock")
+	}
+}
+
+// TestSetPacketLossSizesOpusFEC: the FEC follows SetPacketLoss: none at 0 %,
+// some in-band redundancy at the default and at 20 %.
+func TestSetPacketLossSizesOpusFEC(t *testing.T) {
+	for _, tc := range []struct {
+		loss int // -1: never set
+		fec  bool
+	}{{-1, true}, {0, false}, {20, true}} {
+		track := NewAudioTrack("audio", "s")
+		out := &fakeBinding{codecs: []webrtc.RTPCodecParameters{opusParams}}
+		_, err := track.Bind(out)
+		require.NoError(t, err)
+		sender := NewAudioSender(track, NewToneForTest(440))
+		if tc.loss >= 0 {
+			sender.SetPacketLoss(tc.loss)
+		}
+		p := newPacketizer(track, &sender.sent)
+		frame := make([]int16, samplesPerFrame)
+		for range 20 {
+			NewToneForTest(440)(frame)
+			p.loss = int(sender.loss.Load())
+			require.NoError(t, sender.sendFrame(p, frame, 8000, 1))
+		}
+		withFEC := 0
+		for _, pkt := range out.Packets() {
+			if gopus.PacketHasLBRR(pkt.Payload) {
+				withFEC++
+			}
+		}
+		assert.Equal(t, tc.fec, withFEC > 0, "loss %d%%: %d packets of 20 with FEC", tc.loss, withFEC)
 	}
 }

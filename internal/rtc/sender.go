@@ -202,6 +202,7 @@ type AudioSender struct {
 	life  lifecycle
 	level atomic.Uint64 // math.Float64bits of the last frame's level
 	sent  counters
+	loss  atomic.Int32 // expected loss in percent for Opus FEC; -1: the default
 
 	mu   sync.Mutex
 	dtmf []uint8 // queued telephone-event codes
@@ -228,7 +229,17 @@ func NewAudioSender(track *AudioTrack, next func(frame []int16)) *AudioSender {
 // natively (8, 12, 16, 24, 48 kHz), else 48 kHz. A frame of the wrong
 // length or an invalid format is sent as silence.
 func NewAudioSenderFunc(track *AudioTrack, read func(dst []int16) (frame []int16, rate, channels int)) *AudioSender {
-	return &AudioSender{track: track, read: read, life: newLifecycle()}
+	s := &AudioSender{track: track, read: read, life: newLifecycle()}
+	s.loss.Store(-1)
+	return s
+}
+
+// SetPacketLoss sizes the Opus encoder's in-band FEC for the loss the far
+// end reports, in percent (clamped to 0..100; 0 sends no FEC, as libopus
+// does), from the next frame on. Until it is called the FEC is sized for
+// DefaultOpusPacketLoss. PCMU ignores it. Safe for concurrent use.
+func (s *AudioSender) SetPacketLoss(percent int) {
+	s.loss.Store(int32(min(max(percent, 0), 100)))
 }
 
 // SendDTMF queues keys (0-9, *, #, A-D) to be sent as RFC 4733
@@ -316,6 +327,7 @@ func (s *AudioSender) Run(ctx context.Context) error {
 			pcm, rate, channels = append(frame[:0], make([]int16, samplesPerFrame)...), 8000, 1
 		}
 		s.level.Store(math.Float64bits(frameLevel(pcm)))
+		p.loss = int(s.loss.Load())
 		if err := s.sendFrame(p, pcm, rate, channels); err != nil {
 			return fmt.Errorf("rtc: writing audio: %w", err)
 		}
@@ -359,6 +371,8 @@ type packetizer struct {
 	useOpus  bool         // the codec of the frames being sent
 	step     uint32       // RTP units per frame
 	conv     converter    // from the source's format to the encoder's
+	loss     int          // FEC loss to set, -1: the default
+	lossSet  int          // the encoder's, -1: the default
 
 	inEvent     bool   // a DTMF event is playing
 	event       uint8  // its code
@@ -375,6 +389,8 @@ func newPacketizer(track *AudioTrack, sent *counters) *packetizer {
 		ts:      rand.Uint32(),
 		payload: make([]byte, 0, maxOpusPacketSize),
 		step:    uint32(samplesPerFrame),
+		loss:    -1,
+		lossSet: -1,
 	}
 }
 
@@ -426,7 +442,13 @@ func (p *packetizer) frame(pcm []int16, rate, channels int) error {
 		if err != nil {
 			return err
 		}
-		p.opus, p.opusRate = enc, target
+		p.opus, p.opusRate, p.lossSet = enc, target, -1
+	}
+	if p.loss >= 0 && p.loss != p.lossSet {
+		if err := p.opus.SetPacketLoss(p.loss); err != nil {
+			return err
+		}
+		p.lossSet = p.loss
 	}
 	var err error
 	if p.payload, err = p.opus.Encode(p.payload[:0], p.conv.convert(pcm, rate, channels, target, 1)); err != nil {
