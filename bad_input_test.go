@@ -72,7 +72,7 @@ func TestBadInput(t *testing.T) {
 
 		// SinchClient.
 		{"Start twice", alice.Start, sinch.ErrAlreadyStarted, nil},
-		{"WaitStarted(nil)", func() error { return alice.WaitStarted(nil) }, invalid, []string{"ctx is nil"}}, //nolint:staticcheck // the bad input under test
+		{"WaitStarted(nil)", func() error { return alice.WaitStarted(nil) }, invalid, []string{"ctx is nil"}}, //lint:ignore SA1012 a nil ctx is the bad input under test
 		{"WaitStarted(done ctx) on a client not started", func() error {
 			c, err := builder().Build()
 			require.NoError(t, err)

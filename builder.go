@@ -49,6 +49,7 @@ type SinchClientBuilder struct {
 	httpClient           *http.Client
 	iceServers           []webrtc.ICEServer
 	loopbackOnly         bool
+	pcmuOnly             bool
 	webrtcSettings       func(*webrtc.SettingEngine)
 	requestTimeout       time.Duration
 	credentialsTimeout   time.Duration
@@ -146,6 +147,16 @@ func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClien
 // ocratest and for calls between programs on one host.
 func (b *SinchClientBuilder) LoopbackOnly() *SinchClientBuilder {
 	b.loopbackOnly = true
+	return b
+}
+
+// PCMUOnly makes calls negotiate PCMU (G.711, 8 kHz) only, without Opus.
+// By default Opus (wideband, with loss concealment and in-band FEC) is
+// negotiated first and PCMU is the fallback for peers without Opus; PCMU
+// only costs a fraction of Opus's CPU per call (see docs/media.md), for the
+// most calls per core. A caller that offers no PCMU is then refused.
+func (b *SinchClientBuilder) PCMUOnly() *SinchClientBuilder {
+	b.pcmuOnly = true
 	return b
 }
 

@@ -73,7 +73,7 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 	if err != nil {
 		return nil, errs.Invalid("EnvironmentHost: %v", err)
 	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly, Customize: b.webrtcSettings})
+	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly, Customize: b.webrtcSettings, PCMUOnly: b.pcmuOnly})
 	if err != nil {
 		return nil, fmt.Errorf("sinch: WebRTC setup: %w", err)
 	}

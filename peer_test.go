@@ -3,6 +3,7 @@ package sinch_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -180,8 +181,19 @@ func requireEachCallEndedOnce(t testing.TB, peers ...*peer) {
 	t.Helper()
 	for _, p := range peers {
 		p.Terminate()
-		for _, rec := range p.records() {
-			<-rec.ended // OnCallEnded of the calls Terminate hung up runs after it
+		p.mu.Lock()
+		calls := maps.Clone(p.calls)
+		p.mu.Unlock()
+		// OnCallEnded of the calls Terminate hung up runs after it, within
+		// Hangup's bound; a call that never ends fails here, not in a hang.
+		deadline := time.After(20 * time.Second)
+		for cl, rec := range calls {
+			select {
+			case <-rec.ended:
+			case <-deadline:
+				t.Fatalf("%s: call %s (%v, %v) never got OnCallEnded after Terminate; details %+v",
+					p.user, cl.ID(), cl.Direction(), cl.State(), cl.Details())
+			}
 		}
 		for id, n := range p.endings() {
 			require.Equal(t, 1, n, "%s: OnCallEnded count of call %s", p.user, id)
@@ -200,16 +212,6 @@ func (p *peer) liveCalls() []*call.Call {
 		}
 	}
 	return live
-}
-
-func (p *peer) records() []*callRecord {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	recs := make([]*callRecord, 0, len(p.calls))
-	for _, rec := range p.calls {
-		recs = append(recs, rec)
-	}
-	return recs
 }
 
 // waitFor waits for a value on ch, failing the test after d.

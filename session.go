@@ -102,6 +102,9 @@ func (s clientSession) REST() (*ocra.Client, ocra.Credentials) {
 	return s.c.reg.rest, ocra.Credentials{}
 }
 
+// PCMUOnly is the builder's PCMUOnly.
+func (s clientSession) PCMUOnly() bool { return s.c.settings.pcmuOnly }
+
 // PeerConfig is the builder's ICE servers, then the server's.
 func (s clientSession) PeerConfig() webrtc.Configuration {
 	servers := append([]webrtc.ICEServer(nil), s.c.settings.iceServers...)

@@ -43,6 +43,7 @@ func RMS(samples []int16) float64 {
 // and measures tones in it. It is safe for concurrent use: a call's media
 // goroutine writes to it while a test or bot reads the measurements.
 type ToneDetector struct {
+	rate    int // sample rate, Hz
 	mu      sync.Mutex
 	ring    []int16 // the window, oldest sample at next once full
 	next    int
@@ -64,9 +65,26 @@ const (
 // cut to a minute. Use [NewToneDetectorChecked] to have such a window
 // refused instead.
 func NewToneDetector(window time.Duration) *ToneDetector {
-	window = min(max(window, MinToneWindow), MaxToneWindow)
-	return &ToneDetector{ring: make([]int16, windowSamples(window))}
+	return newToneDetector(window, SampleRate)
 }
+
+// NewToneDetectorAt is NewToneDetector for mono audio at sampleRate Hz,
+// which it declares (see [Formatted]): a call hands it audio at that rate.
+// A sampleRate [Format.Valid] refuses gives an error.
+func NewToneDetectorAt(window time.Duration, sampleRate int) (*ToneDetector, error) {
+	if err := (Format{SampleRate: sampleRate, Channels: 1}).Valid(); err != nil {
+		return nil, err
+	}
+	return newToneDetector(window, sampleRate), nil
+}
+
+func newToneDetector(window time.Duration, rate int) *ToneDetector {
+	window = min(max(window, MinToneWindow), MaxToneWindow)
+	return &ToneDetector{rate: rate, ring: make([]int16, max(int(window*time.Duration(rate)/time.Second), rate/50))}
+}
+
+// Format returns the detector's format: mono at its sample rate.
+func (d *ToneDetector) Format() Format { return Format{SampleRate: d.rate, Channels: 1} }
 
 // NewToneDetectorChecked is NewToneDetector for a window that must lie
 // within MinToneWindow..MaxToneWindow: any other gives an error.
@@ -75,12 +93,6 @@ func NewToneDetectorChecked(window time.Duration) (*ToneDetector, error) {
 		return nil, fmt.Errorf("audio: tone detector window %v is outside %v..%v", window, MinToneWindow, MaxToneWindow)
 	}
 	return NewToneDetector(window), nil
-}
-
-// windowSamples is how many samples at SampleRate a window holds, at least
-// one frame.
-func windowSamples(window time.Duration) int {
-	return max(int(window*SampleRate/time.Second), FrameSize)
 }
 
 // WriteFrame appends frame to the window, dropping the oldest samples. It
@@ -112,7 +124,7 @@ func (d *ToneDetector) WriteFrame(frame []int16) error {
 func (d *ToneDetector) Received() time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return samplesDuration(d.total)
+	return d.duration(d.total)
 }
 
 // Wait blocks until at least length of audio has been written since the
@@ -120,7 +132,7 @@ func (d *ToneDetector) Received() time.Duration {
 func (d *ToneDetector) Wait(ctx context.Context, length time.Duration) error {
 	for {
 		d.mu.Lock()
-		if samplesDuration(d.total) >= length {
+		if d.duration(d.total) >= length {
 			d.mu.Unlock()
 			return nil
 		}
@@ -147,7 +159,7 @@ func (d *ToneDetector) Reset() {
 
 // Power returns the [Goertzel] power at freqHz of the audio in the window.
 func (d *ToneDetector) Power(freqHz float64) float64 {
-	return Goertzel(d.window(), SampleRate, freqHz)
+	return Goertzel(d.window(), d.rate, freqHz)
 }
 
 // RMS returns the [RMS] level of the audio in the window.
@@ -163,7 +175,7 @@ func (d *ToneDetector) Dominant(candidates ...float64) (freqHz, ratio float64) {
 	samples := d.window()
 	var best, second float64
 	for _, f := range candidates {
-		p := Goertzel(samples, SampleRate, f)
+		p := Goertzel(samples, d.rate, f)
 		switch {
 		case p > best:
 			freqHz, best, second = f, p, best
@@ -192,6 +204,6 @@ func (d *ToneDetector) window() []int16 {
 	return append(out, d.ring[:d.next]...)
 }
 
-func samplesDuration(n int64) time.Duration {
-	return time.Duration(n) * time.Second / SampleRate
+func (d *ToneDetector) duration(n int64) time.Duration {
+	return time.Duration(n) * time.Second / time.Duration(d.rate)
 }

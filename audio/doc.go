@@ -7,12 +7,17 @@
 // detection helpers ([Goertzel], [ToneDetector], [RMS]) for bots and test
 // automation.
 //
-// Inside the SDK, audio is 16-bit signed mono PCM at 8 kHz ([SampleRate]),
-// carried in 20 ms frames of [FrameSize] samples and sent as PCMU (G.711
-// μ-law), the codec every WebRTC endpoint supports.
+// Audio is 16-bit signed PCM in 20 ms frames. A source or sink that does not
+// say otherwise works at 8 kHz mono ([SampleRate], [FrameSize] samples a
+// frame, [Narrowband]); one that implements [Formatted] declares another
+// format (8 to 48 kHz, mono or stereo: [ToneAt], [NewToneDetectorAt],
+// [NewPCMSourceAt], [NewWAVWriterAt], or any source or sink wrapped by
+// [SourceAt] and [SinkAt]), and the SDK converts between it and the call's
+// codec: Opus (wideband, negotiated first) or PCMU (G.711, 8 kHz).
 package audio
 
-// SampleRate is the sample rate, in Hz, of all PCM audio inside the SDK.
+// SampleRate is the sample rate, in Hz, of sources and sinks that declare no
+// format (see [Formatted]).
 const SampleRate = 8000
 
 // FrameSize is the number of samples in one 20 ms frame at [SampleRate].

@@ -5,7 +5,8 @@ import "math"
 // Source produces the audio a call sends.
 //
 // ReadFrame fills all of frame with the next len(frame) samples at
-// [SampleRate]. It returns [io.EOF] when the source has ended; the call then
+// [SampleRate], or at the source's own format when it implements
+// [Formatted]. It returns [io.EOF] when the source has ended; the call then
 // sends silence. The SDK reads a source from one goroutine at a time, so an
 // implementation need not be safe for concurrent use. While ReadFrame
 // blocks, the call sends nothing; a call that ends does not wait for a

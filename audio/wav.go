@@ -139,10 +139,11 @@ func wavReadError(what string, err error) error {
 	return fmt.Errorf("audio: reading WAV %s: %w", what, err)
 }
 
-// WAVWriter is a [Sink] that writes 16-bit mono PCM at [SampleRate] as a WAV
-// file. It is safe for concurrent use: frames usually arrive from a call's
+// WAVWriter is a [Sink] that writes 16-bit mono PCM at [SampleRate] (or,
+// from [NewWAVWriterAt], of any format) as a WAV file. It is safe for concurrent use: frames usually arrive from a call's
 // media goroutine while another goroutine calls Close.
 type WAVWriter struct {
+	format  Format
 	mu      sync.Mutex
 	w       io.WriteSeeker
 	start   int64 // offset of the header in w
@@ -158,8 +159,21 @@ var errWAVClosed = errors.New("audio: WAV writer is closed")
 // offset. The RIFF sizes are fixed when Close is called; until then the file
 // is incomplete.
 func NewWAVWriter(w io.WriteSeeker) *WAVWriter {
-	return &WAVWriter{w: w}
+	return &WAVWriter{w: w, format: Narrowband}
 }
+
+// NewWAVWriterAt is NewWAVWriter for audio of format f, which it declares
+// (see [Formatted]): a call hands it frames at f, and the file says f. It
+// fails for a format [Format.Valid] refuses.
+func NewWAVWriterAt(w io.WriteSeeker, f Format) (*WAVWriter, error) {
+	if err := f.Valid(); err != nil {
+		return nil, err
+	}
+	return &WAVWriter{w: w, format: f}, nil
+}
+
+// Format returns the format of the audio the writer takes.
+func (w *WAVWriter) Format() Format { return w.format }
 
 // WriteFrame appends the samples of frame. After an error, every later call
 // returns the same error.
@@ -230,7 +244,7 @@ func (w *WAVWriter) writeHeaderOnce() error {
 		w.err = fmt.Errorf("audio: writing WAV header: %w", err)
 		return w.err
 	}
-	if _, err := w.w.Write(wavHeader()); err != nil {
+	if _, err := w.w.Write(wavHeader(w.format)); err != nil {
 		w.err = fmt.Errorf("audio: writing WAV header: %w", err)
 		return w.err
 	}
@@ -238,18 +252,18 @@ func (w *WAVWriter) writeHeaderOnce() error {
 	return nil
 }
 
-// wavHeader returns the 44-byte header of 16-bit mono PCM at SampleRate with
-// zero RIFF and data sizes.
-func wavHeader() []byte {
-	const blockAlign = 2
+// wavHeader returns the 44-byte header of 16-bit PCM of format f with zero
+// RIFF and data sizes.
+func wavHeader(f Format) []byte {
+	blockAlign := 2 * f.Channels
 	h := make([]byte, 0, wavHeaderSize)
 	h = append(h, "RIFF\x00\x00\x00\x00WAVEfmt "...)
 	h = binary.LittleEndian.AppendUint32(h, 16)
 	h = binary.LittleEndian.AppendUint16(h, wavFormatPCM)
-	h = binary.LittleEndian.AppendUint16(h, 1) // channels
-	h = binary.LittleEndian.AppendUint32(h, SampleRate)
-	h = binary.LittleEndian.AppendUint32(h, SampleRate*blockAlign) // byte rate
-	h = binary.LittleEndian.AppendUint16(h, blockAlign)
+	h = binary.LittleEndian.AppendUint16(h, uint16(f.Channels))
+	h = binary.LittleEndian.AppendUint32(h, uint32(f.SampleRate))
+	h = binary.LittleEndian.AppendUint32(h, uint32(f.SampleRate*blockAlign)) // byte rate
+	h = binary.LittleEndian.AppendUint16(h, uint16(blockAlign))
 	h = binary.LittleEndian.AppendUint16(h, 16) // bits per sample
 	h = append(h, "data\x00\x00\x00\x00"...)
 	return h

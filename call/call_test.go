@@ -71,7 +71,7 @@ func testCallAnsweredAndHungUpByCaller(t *testing.T, opts ...ocratest.Option) {
 	assertOrdered(t, d.StartedTime, d.ProgressedTime, d.RungTime)
 	assert.Nil(t, alice.CallController().GetCall(out.ID()), "ended calls are forgotten")
 	assert.Nil(t, bob.CallController().GetCall(out.ID()))
-	assert.Equal(t, []call.RemoteTrack{{ID: "audio", StreamID: out.ID(), Kind: "audio", Codec: "audio/PCMU"}}, outRec.Tracks())
+	assert.Equal(t, []call.RemoteTrack{{ID: "audio", StreamID: out.ID(), Kind: "audio", Codec: "audio/opus"}}, outRec.Tracks())
 	require.Eventually(t, func() bool { return len(srv.Reports()) == 2 }, waitTimeout, 10*time.Millisecond)
 	for _, rep := range srv.Reports() {
 		assert.Equal(t, out.ID(), rep.CallID)

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -102,7 +103,7 @@ func (a *actor) newPeerConnection() error {
 		rtpOnce.Do(func() { close(rtpStarted) })
 		inbox.push(func(a *actor) { a.onRemoteTrack(remoteTrack{t, r}) })
 	})
-	a.audioTrack = rtc.NewPCMUTrack("audio", a.c.id)
+	a.audioTrack = rtc.NewAudioTrack("audio", a.c.id)
 	if a.c.video {
 		if a.videoTrack, err = rtc.NewVP8Track("video", a.c.id); err != nil {
 			return &errs.SinchError{Domain: errs.Generic, Message: "creating the video track failed", Err: err}
@@ -144,6 +145,9 @@ func (a *actor) offer() (webrtc.SessionDescription, error) {
 		if err != nil {
 			return webrtc.SessionDescription{}, webrtcError("adding a track", err)
 		}
+		if err := rtc.PreferAudioCodecs(tr); err != nil {
+			return webrtc.SessionDescription{}, webrtcError("choosing the audio codecs", err)
+		}
 		a.drainRTCP(tr.Sender())
 	}
 	offer, err := a.pc.CreateOffer(nil)
@@ -162,9 +166,12 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 	if a.c.overLimit { // declined (Deny) before anything is built
 		return webrtc.SessionDescription{}, a.ctl.errTooManyIncoming()
 	}
-	if !rtc.OffersPCMU(offer.SDP) {
-		return webrtc.SessionDescription{}, &errs.SinchError{Domain: errs.Generic, Fatal: true,
-			Message: "the caller offers no PCMU (G.711) audio, the only audio codec this SDK decodes"}
+	if pcmuOnly := a.c.s.PCMUOnly(); !rtc.OffersAudio(offer.SDP, pcmuOnly) {
+		msg := "the caller offers neither Opus nor PCMU (G.711) audio, the audio codecs this SDK decodes"
+		if pcmuOnly {
+			msg = "the caller offers no PCMU (G.711) audio, the only audio codec of this client (built with PCMUOnly)"
+		}
+		return webrtc.SessionDescription{}, &errs.SinchError{Domain: errs.Generic, Fatal: true, Message: msg}
 	}
 	if err := a.newPeerConnection(); err != nil {
 		return webrtc.SessionDescription{}, err
@@ -178,6 +185,12 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 			return offer, webrtcError("adding a track", err)
 		}
 		a.drainRTCP(sender)
+	}
+	// Opus first in the answer, whatever the order of the offer.
+	for _, tr := range a.pc.GetTransceivers() {
+		if err := rtc.PreferAudioCodecs(tr); err != nil {
+			return offer, webrtcError("choosing the audio codecs", err)
+		}
 	}
 	answer, err := a.pc.CreateAnswer(nil)
 	if err != nil {
@@ -290,7 +303,7 @@ func (a *actor) startMedia() {
 	m.running = true
 	c := a.c
 	fallback := c.s.AudioSource(c.id)
-	m.audio = rtc.NewAudioSender(a.audioTrack, func(frame []int16) { c.nextFrame(frame, fallback) })
+	m.audio = rtc.NewAudioSenderFunc(a.audioTrack, func(dst []int16) ([]int16, int, int) { return c.nextFrame(dst, fallback) })
 	a.stats.setAudio(m.audio, nil)
 	runPipeline(m, c, "audio sender", m.audio.Run)
 	if a.videoTrack != nil {
@@ -332,8 +345,14 @@ func (a *actor) play(rt remoteTrack) {
 		return
 	}
 	fallback := c.s.AudioSink(c.id)
-	r := rtc.NewAudioReceiver(t, func(frame []int16) { c.playFrame(frame, fallback) })
-	if pt, ok := rtc.TelephoneEventPayloadType(rt.receiver.GetParameters().Codecs); ok {
+	r := rtc.NewAudioReceiverFunc(t, func() (int, int) {
+		f := audio.FormatOf(c.audioSink(fallback))
+		return f.SampleRate, f.Channels
+	}, func(frame []int16, rate, channels int) {
+		c.playFrame(frame, audio.Format{SampleRate: rate, Channels: channels}, fallback)
+	})
+	r.SetCodecs(rt.receiver.GetParameters().Codecs)
+	if pt, ok := rtc.TelephoneEventPayloadTypeAt(rt.receiver.GetParameters().Codecs, r.ClockRate()); ok {
 		r.OnDTMF(pt, func(key byte) {
 			c.emit(func(l Listener) {
 				if dl, ok := l.(DTMFListener); ok {
@@ -363,7 +382,13 @@ func (a *actor) watchQuality() {
 			}
 			ice := pc.ICEConnectionState()
 			connected := ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted
-			for _, e := range monitor.sample(stats.collect(), connected) {
+			st := stats.collect()
+			if m.audio != nil && st.Audio.RemoteRoundTripTime > 0 { // a receiver report came
+				// Opus's in-band FEC sized for the loss the far end sees,
+				// at least 5 % so that a first loss is covered.
+				m.audio.SetPacketLoss(max(int(math.Round(100*st.Audio.RemoteFractionLost)), 5))
+			}
+			for _, e := range monitor.sample(st, connected) {
 				c.log.Debug("call quality", "warning", e.Warning, "type", e.Type, "media", e.Media)
 				c.emit(func(l Listener) {
 					if ql, ok := l.(QualityWarningListener); ok {
@@ -441,29 +466,42 @@ func (a *actor) awaitRTPStart() {
 	}
 }
 
-// nextFrame fills frame with the audio the call sends: its source, else
+// nextFrame appends to dst[:0] 20 ms of the audio the call sends, in the
+// format its source declares (audio.FormatOf): the call's source, else
 // the client's, or silence when muted (per call or client-wide) or when
-// the source has ended or failed.
-func (c *Call) nextFrame(frame []int16, fallback audio.Source) {
+// the source has ended or failed. It returns the frame and its format.
+func (c *Call) nextFrame(dst []int16, fallback audio.Source) ([]int16, int, int) {
 	muted, src, _ := c.mediaSettings()
 	if src == nil {
 		src = fallback
 	}
+	f := audio.FormatOf(src)
+	frame := dst[:f.FrameSamples()] // dst holds 20 ms of 48 kHz stereo, the largest format
 	if muted || c.s.AudioMuted() || src == nil || src.ReadFrame(frame) != nil {
 		clear(frame)
 	}
+	return frame, f.SampleRate, f.Channels
 }
 
-// playFrame hands received audio to the call's sink, else the client's.
-func (c *Call) playFrame(frame []int16, fallback audio.Sink) {
+// audioSink is the call's sink, else the client's (nil: none).
+func (c *Call) audioSink(fallback audio.Sink) audio.Sink {
 	_, _, sink := c.mediaSettings()
 	if sink == nil {
 		sink = fallback
 	}
-	if sink != nil {
-		if err := sink.WriteFrame(frame); err != nil {
-			c.log.Debug("audio sink refused a frame", "err", err)
-		}
+	return sink
+}
+
+// playFrame hands received audio of format f to the call's sink, else the
+// client's. A frame made for a sink of another format (the sink changed
+// while it was decoded) is dropped.
+func (c *Call) playFrame(frame []int16, f audio.Format, fallback audio.Sink) {
+	sink := c.audioSink(fallback)
+	if sink == nil || audio.FormatOf(sink) != f {
+		return
+	}
+	if err := sink.WriteFrame(frame); err != nil {
+		c.log.Debug("audio sink refused a frame", "err", err)
 	}
 }
 

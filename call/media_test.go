@@ -327,9 +327,14 @@ func TestStatsCountMediaAndOutliveTheCall(t *testing.T) {
 
 	st := out.Stats()
 	assert.Greater(t, st.Audio.PacketsSent, uint64(25))
-	assert.Greater(t, st.Audio.BytesSent, 25*uint64(160))
 	assert.Greater(t, st.Audio.PacketsReceived, uint64(25))
-	assert.Equal(t, 160*st.Audio.PacketsReceived, st.Audio.BytesReceived, "PCMU payloads of 20 ms")
+	// Opus at 32 kbit/s: 80 bytes per 20 ms on average, less for a tone.
+	assert.Greater(t, st.Audio.BytesSent, 25*uint64(20))
+	assert.InDelta(t, 60, float64(st.Audio.BytesReceived)/float64(st.Audio.PacketsReceived), 45, "Opus payloads of 20 ms")
+	assert.Positive(t, st.Audio.TargetDelay, "the jitter buffer's target")
+	assert.LessOrEqual(t, st.Audio.TargetDelay, 200*time.Millisecond)
+	assert.Less(t, st.Audio.ConcealedFrames, uint64(10), "a loopback call loses nothing")
+	t.Logf("jitter buffer target delay on loopback after 1 s: %v", st.Audio.TargetDelay)
 	assert.Zero(t, st.Audio.PacketsLost)
 	assert.Positive(t, st.ICERoundTripTime, "the STUN checks were answered")
 	assert.InDelta(t, 0.5/math.Sqrt2, st.Audio.OutboundAudioLevel, 0.02, "RMS of a 0.5 tone")
@@ -341,4 +346,85 @@ func TestStatsCountMediaAndOutliveTheCall(t *testing.T) {
 	final := out.Stats()
 	assert.GreaterOrEqual(t, final.Audio.PacketsSent, st.Audio.PacketsSent)
 	assert.Equal(t, final, out.Stats(), "an ended call keeps its last stats")
+}
+
+// TestPCMUOnlyClientNegotiatesPCMU: a callee built with PCMUOnly answers
+// an Opus-first offer with PCMU, and a PCMUOnly caller offers PCMU only:
+// both directions carry their tone either way.
+func TestPCMUOnlyClientNegotiatesPCMU(t *testing.T) {
+	for _, who := range []string{"callee", "caller"} {
+		t.Run(who, func(t *testing.T) {
+			srv := ocratest.NewServer()
+			defer srv.Close()
+			pcmu := func(b *sinch.SinchClientBuilder) { b.PCMUOnly() }
+			var alice, bob *sinch.SinchClient
+			if who == "caller" {
+				alice, bob = startClient(t, srv, "alice", pcmu), startClient(t, srv, "bob")
+			} else {
+				alice, bob = startClient(t, srv, "alice"), startClient(t, srv, "bob", pcmu)
+			}
+			bobHears, aliceHears := audio.NewToneDetector(500*time.Millisecond), audio.NewToneDetector(500*time.Millisecond)
+			out, in := established(t, alice, bob, func(c *call.Call) {
+				c.SetAudioSource(audio.Tone(700, 0.5))
+				c.SetAudioSink(bobHears)
+			}, func(c *call.Call) {
+				c.SetAudioSource(audio.Tone(500, 0.5))
+				c.SetAudioSink(aliceHears)
+			})
+			hearsTone(t, bobHears, 500)
+			hearsTone(t, aliceHears, 700)
+			require.Eventually(t, func() bool { return len(in.rec.Tracks()) > 0 }, waitTimeout, 10*time.Millisecond)
+			assert.Equal(t, "audio/PCMU", in.rec.Tracks()[0].Codec)
+			st := out.Stats()
+			assert.Equal(t, 160*st.Audio.PacketsReceived, st.Audio.BytesReceived, "PCMU payloads of 20 ms")
+			require.NoError(t, out.Hangup())
+			in.rec.waitEnded(t)
+		})
+	}
+}
+
+// TestWidebandToneOverOpusNotPCMU: a 6 kHz tone from a 16 kHz source is
+// heard by a 16 kHz sink over an Opus call, and not over a PCMU call (8 kHz
+// sampling cannot carry it), while a 1 kHz tone comes through both.
+func TestWidebandToneOverOpusNotPCMU(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		pcmu  bool
+		freq  float64
+		heard bool
+	}{
+		{"opus 6 kHz", false, 6000, true},
+		{"pcmu 6 kHz", true, 6000, false},
+		{"pcmu 1 kHz", true, 1000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := ocratest.NewServer()
+			defer srv.Close()
+			var opts []func(*sinch.SinchClientBuilder)
+			if tc.pcmu {
+				opts = append(opts, func(b *sinch.SinchClientBuilder) { b.PCMUOnly() })
+			}
+			alice, bob := startClient(t, srv, "alice", opts...), startClient(t, srv, "bob")
+			bobHears, err := audio.NewToneDetectorAt(500*time.Millisecond, 16000)
+			require.NoError(t, err)
+			tone, err := audio.ToneAt(tc.freq, 0.5, 16000)
+			require.NoError(t, err)
+			out, in := established(t, alice, bob, func(c *call.Call) { c.SetAudioSink(bobHears) },
+				func(c *call.Call) { c.SetAudioSource(tone) })
+			require.NoError(t, bobHears.Wait(ctx(t), 300*time.Millisecond))
+			bobHears.Reset()
+			require.NoError(t, bobHears.Wait(ctx(t), 500*time.Millisecond))
+			full := 0.5 * 32767 * 0.5 * 32767 / 4 // Goertzel power of the sent tone
+			p := bobHears.Power(tc.freq)
+			if tc.heard {
+				assert.Greater(t, p, full/4, "the tone is heard within 6 dB (rms %.0f)", bobHears.RMS())
+				freq, _ := bobHears.Dominant(1000, 3000, 6000, 7000)
+				assert.Equal(t, tc.freq, freq)
+			} else {
+				assert.Less(t, p, full/1e4, "no trace of the tone above -40 dB (rms %.0f)", bobHears.RMS())
+			}
+			require.NoError(t, out.Hangup())
+			in.rec.waitEnded(t)
+		})
+	}
 }

@@ -211,9 +211,14 @@ func window(vs []float64, v float64, n int) []float64 {
 	return vs
 }
 
+// silentLevel is the level under which audio counts as digital silence:
+// -80 dBFS. A lossy codec's silence (Opus) decodes to a few least
+// significant bits, not exact zeros (a level of about 5e-6).
+const silentLevel = 1e-4
+
 func allZero(vs []float64) bool {
 	for _, v := range vs {
-		if v != 0 {
+		if v >= silentLevel {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package call_test
 import (
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -261,4 +262,68 @@ func TestLinkConstantLevelWarns(t *testing.T) {
 	bob.SetAudioSource(newSpeech())
 	bobW.await(t, recovered(call.ConstantOutboundAudioLevel, call.Audio))
 	aliceW.await(t, recovered(call.ConstantInboundAudioLevel, call.Audio))
+}
+
+// frameRecorder is a sink that counts the samples it gets, stamped with when
+// they came, and measures their tone.
+type frameRecorder struct {
+	*audio.ToneDetector
+	mu     sync.Mutex
+	frames []time.Time // arrival of each 20 ms frame
+}
+
+func (r *frameRecorder) WriteFrame(frame []int16) error {
+	r.mu.Lock()
+	for range len(frame) / audio.FrameSize {
+		r.frames = append(r.frames, time.Now())
+	}
+	r.mu.Unlock()
+	return r.ToneDetector.WriteFrame(frame)
+}
+
+// framesBetween counts the frames that came in [from, to).
+func (r *frameRecorder) framesBetween(from, to time.Time) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, at := range r.frames {
+		if !at.Before(from) && at.Before(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLossyJitteryLinkKeepsTheRecordingWhole: over a link that loses 10 %
+// of the packets and delays some by 30 ms, the receiver still plays 20 ms of
+// audio every 20 ms (10 s of call, 10 s of recording, within one frame),
+// concealing the losses, and the tone is still detected.
+func TestLossyJitteryLinkKeepsTheRecordingWhole(t *testing.T) {
+	srv := ocratest.NewServer()
+	t.Cleanup(srv.Close)
+	ends := newLink(t, "alice", "bob")
+	a := startClient(t, srv, "alice", onLink(ends["alice"]))
+	b := startClient(t, srv, "bob", onLink(ends["bob"]))
+	rec := &frameRecorder{ToneDetector: audio.NewToneDetector(time.Second)}
+	alice, in := established(t, a, b, func(c *call.Call) { c.SetAudioSource(audio.Tone(700, 0.5)) },
+		func(c *call.Call) { c.SetAudioSink(rec) })
+	t.Cleanup(func() { _ = alice.Hangup() })
+	ends["alice"].setLoss(t, 10)
+	ends["alice"].setJitter(30 * time.Millisecond)
+	require.NoError(t, rec.Wait(ctx(t), time.Second))
+
+	start := time.Now()
+	time.Sleep(10 * time.Second)
+	got := rec.framesBetween(start, start.Add(10*time.Second))
+	t.Logf("10 s of call: %d frames of 20 ms", got)
+	require.InDelta(t, 500, got, 1, "10 s of recording within one frame")
+
+	freq, ratio := rec.Dominant(500, 700, 900)
+	require.Equal(t, 700.0, freq, "the tone is still detected")
+	t.Logf("tone ratio %.0f, rms %.0f", ratio, rec.RMS())
+	st := alice.Stats().Audio
+	t.Logf("lost %d, concealed %d, late %d, target delay %v", st.PacketsLost, st.ConcealedFrames, st.LatePackets, st.TargetDelay)
+	require.Positive(t, st.ConcealedFrames, "the losses are concealed")
+	require.LessOrEqual(t, st.TargetDelay, 200*time.Millisecond)
+	_ = in
 }

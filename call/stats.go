@@ -45,6 +45,15 @@ type StreamStats struct {
 	// frame sent and received, 0 (silence) to 1 (full scale): RMS over full
 	// scale. Zero for video.
 	OutboundAudioLevel, InboundAudioLevel float64
+	// TargetDelay is the playout delay the received audio's jitter buffer
+	// aims at (it adapts between 20 and 200 ms to the network's jitter).
+	// ConcealedFrames counts the 20 ms frames of received audio played as
+	// concealment: lost, undecodable, or inserted to grow the delay.
+	// LatePackets counts the audio packets that arrived after their
+	// playout time and were dropped. Zero for video.
+	TargetDelay     time.Duration
+	ConcealedFrames uint64
+	LatePackets     uint64
 }
 
 // remoteReport is what the far end's last receiver report said about one
@@ -201,6 +210,7 @@ func iceStarted(ice *webrtc.ICETransport) bool {
 func (ss *StreamStats) setReceived(r rtc.ReceiveStats) {
 	ss.PacketsReceived, ss.BytesReceived = r.PacketsReceived, r.BytesReceived
 	ss.PacketsLost, ss.Jitter = r.PacketsLost, r.Jitter
+	ss.TargetDelay, ss.ConcealedFrames, ss.LatePackets = r.TargetDelay, r.Concealed, r.Late
 }
 
 // close keeps the last snapshot (zero Stats when the media never ran) for

@@ -65,7 +65,9 @@ func TestJoinBeforeAckAnswersTheCall(t *testing.T) {
 	bob1.send(t, callerChannel, inv.callID, inv.sessionKey, inv.m.FromID, ack)
 
 	require.Eventually(t, func() bool { return out.State() == call.Answered }, waitTimeout, time.Millisecond)
-	assert.Equal(t, []string{"progressing", "ringing", "answered"}, rec.Events())
+	// The callbacks run on the dispatcher, after the state changed.
+	require.Eventually(t, func() bool { return len(rec.Events()) >= 3 }, waitTimeout, time.Millisecond)
+	assert.Equal(t, []string{"progressing", "ringing", "answered"}, rec.Events()[:3])
 
 	joined := bob2.next(t, inv.sessionKey, mxp.Joined)
 	requireSentBy(t, joined, "alice", aliceID, callerChannel)

@@ -274,7 +274,7 @@ func (e *endpoint) newPeerConnection() error {
 		return err
 	}
 	e.pc = pc
-	e.track = rtc.NewPCMUTrack("audio", e.callID)
+	e.track = rtc.NewAudioTrack("audio", e.callID)
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		e.push(func() { e.play(t, r) })
 	})
@@ -291,6 +291,11 @@ func (e *endpoint) addTrack() error {
 	sender, err := e.pc.AddTrack(e.track)
 	if err != nil {
 		return err
+	}
+	for _, tr := range e.pc.GetTransceivers() { // Opus first, as the SDK
+		if err := rtc.PreferAudioCodecs(tr); err != nil {
+			return err
+		}
 	}
 	e.spawn(func() { // let pion's interceptors see the RTCP
 		buf := make([]byte, 1500)
@@ -348,7 +353,8 @@ func (e *endpoint) play(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		return
 	}
 	recv := rtc.NewAudioReceiver(t, e.media.hear)
-	if pt, ok := rtc.TelephoneEventPayloadType(r.GetParameters().Codecs); ok && e.dtmfOf != "" {
+	recv.SetCodecs(r.GetParameters().Codecs)
+	if pt, ok := rtc.TelephoneEventPayloadTypeAt(r.GetParameters().Codecs, recv.ClockRate()); ok && e.dtmfOf != "" {
 		recv.OnDTMF(pt, func(key byte) { e.srv.far.recordDTMF(e.dtmfOf, key) })
 	}
 	e.spawn(func() {

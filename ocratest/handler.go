@@ -15,37 +15,80 @@ import (
 // maxRequestBody is the largest request body the server reads.
 const maxRequestBody = 64 << 10
 
-// route is one endpoint below ocra.BasePath. In path, "*" stands for one
-// non-empty segment, which the handler receives as arg.
+// defaultTable is the REST table of a server without another (tests use
+// one with other paths). It is never changed.
+var defaultTable = ocra.DefaultTable()
+
+// restTable is the REST table the server serves.
+func (s *Server) restTable() ocra.Table {
+	if s.opts.table != nil {
+		return *s.opts.table
+	}
+	return defaultTable
+}
+
+// handler serves one row of the REST table; arg is the value of the row's
+// first {...} path segment ("" when it has none).
+type handler func(w http.ResponseWriter, r *http.Request, arg string)
+
+// handlers serves every row of the REST table (ocra.DefaultTable). The
+// table, not this map, says each row's method and path: the SDK's client
+// sends what the same table says, so the two cannot drift apart.
+func (s *Server) handlers() map[ocra.RouteName]handler {
+	return map[ocra.RouteName]handler{
+		ocra.RouteTimestamp:      s.handleTimestamp,
+		ocra.RouteCreateInstance: s.handleCreateInstance,
+		ocra.RouteDeleteInstance: s.handleDeleteInstance,
+		ocra.RouteConfig:         s.handleConfig,
+		ocra.RouteICEServers:     s.handleICEServers,
+		ocra.RouteExtendInstance: s.handleExtendInstance,
+		ocra.RoutePubSub:         s.handlePubSub,
+		ocra.RouteCreateCall:     s.handleCreateCall,
+		ocra.RouteReportCall:     s.handleReport,
+	}
+}
+
+// route is an endpoint of the fake server that is not part of Ocra's API,
+// below the table's Base. In path, "*" stands for one non-empty segment,
+// which the handler receives as arg.
 type route struct {
 	method string
 	path   string
-	handle func(w http.ResponseWriter, r *http.Request, arg string)
+	handle handler
 }
 
-// routes lists the endpoints of protocol.md sections 3 and 4.
-func (s *Server) routes() []route {
+// extraRoutes are the server's own endpoints, matched before the table.
+func (s *Server) extraRoutes() []route {
 	return []route{
-		{http.MethodGet, "/timestamp", s.handleTimestamp},
-		{http.MethodPost, "/instances", s.handleCreateInstance},
-		{http.MethodDelete, "/instances/*", s.handleDeleteInstance},
-		{http.MethodGet, "/instances/*/config", s.handleConfig},
-		{http.MethodGet, "/instances/*/ice-servers", s.handleICEServers},
-		{http.MethodPut, "/instances/*/ttl", s.handleExtendInstance},
-		{http.MethodGet, "/pubsub", s.handlePubSub},
-		{http.MethodPost, "/calls", s.handleCreateCall},
-		{http.MethodPost, "/calls/*/reports", s.handleReport},
 		{http.MethodGet, "/ocratest/web/*", web.Serve}, // the browser test client, docs/browser.md
 	}
 }
 
+// checkTable reports a row of the server's REST table that it cannot serve.
+func (s *Server) checkTable() error {
+	t := s.restTable()
+	if err := t.Check(); err != nil {
+		return err
+	}
+	hs := s.handlers()
+	for _, r := range t.Routes {
+		if hs[r.Name] == nil {
+			return errors.New("REST table row " + string(r.Name) + " has no handler")
+		}
+	}
+	return nil
+}
+
 // serveHTTP stamps the Date header with the server's clock, applies injected
-// faults and the latency, routes the request and caps its body.
+// faults and the latency (WithLatency), routes the request through the REST
+// table and caps its body.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Date", s.opts.now().UTC().Format(http.TimeFormat))
-	path, ok := strings.CutPrefix(r.URL.Path, ocra.BasePath)
-	if !ok || (path != "" && path[0] != '/') {
-		s.writeError(w, r, apiError(ocra.CodeNotFound, "no such endpoint: Ocra paths start with "+ocra.BasePath))
+	table := s.restTable()
+	escaped := r.URL.EscapedPath()
+	path, ok := strings.CutPrefix(escaped, table.Base)
+	if !ok || !strings.HasPrefix(path, "/") {
+		s.writeError(w, r, apiError(ocra.CodeNotFound, "no such endpoint: Ocra paths start with "+table.Base+"/"))
 		return
 	}
 	if s.applyFault(w, r, path) {
@@ -55,29 +98,34 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apiError(ocra.CodeServiceUnavailable, "ocratest: the server closed"))
 		return
 	}
-	var allowed []string
-	for _, rt := range s.routes() {
-		arg, ok := matchPath(rt.path, path)
-		if !ok {
-			continue
-		}
-		if rt.method == r.Method {
-			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+	for _, rt := range s.extraRoutes() {
+		if arg, ok := matchPath(rt.path, path); ok && rt.method == r.Method {
 			rt.handle(w, r, arg)
 			return
 		}
-		allowed = append(allowed, rt.method)
 	}
-	if len(allowed) == 0 {
+	row, args, err := table.Match(r.Method, escaped)
+	var methodErr *ocra.MethodError
+	switch {
+	case errors.As(err, &methodErr):
+		allowed := strings.Join(methodErr.Allowed, ", ")
+		w.Header().Set("Allow", allowed)
+		s.writeError(w, r, &ocra.APIError{
+			Status:  http.StatusMethodNotAllowed,
+			Code:    http.StatusMethodNotAllowed * 100,
+			Message: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(methodErr.Allowed, " or "),
+		})
+		return
+	case err != nil:
 		s.writeError(w, r, apiError(ocra.CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 		return
 	}
-	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	s.writeError(w, r, &ocra.APIError{
-		Status:  http.StatusMethodNotAllowed,
-		Code:    http.StatusMethodNotAllowed * 100,
-		Message: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(allowed, " or "),
-	})
+	arg := ""
+	if len(args) > 0 {
+		arg = args[0]
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+	s.handlers()[row.Name](w, r, arg)
 }
 
 // matchPath matches path against pattern and returns the segment that "*"

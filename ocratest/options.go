@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
 )
 
 // Defaults of the server's options.
@@ -19,6 +21,7 @@ const (
 type Option func(*options)
 
 type options struct {
+	table             *ocra.Table // the REST table; nil: ocra.DefaultTable (tests move its paths)
 	appKey, appSecret string
 	instanceTTL       time.Duration
 	ttlWindow         time.Duration

@@ -99,6 +99,9 @@ func NewServer(opts ...Option) *Server {
 		calls:     make(map[string]*call),
 		channels:  make(map[string]channelOwner),
 	}
+	if err := s.checkTable(); err != nil {
+		panic("ocratest: NewServer: " + err.Error())
+	}
 	s.far = newFarEnds(&o, s.log)
 	if o.websocket {
 		s.hub = pubsub.NewHub(pubsub.HubOptions{

@@ -36,12 +36,15 @@ type startResult struct {
 // newBenchClient builds a client of user on srv that registers with
 // srv.Token(user) when asked for credentials.
 func newBenchClient(srv *ocratest.Server, user string) (*benchClient, error) {
-	c, err := sinch.GetSinchClientBuilder().
+	b := sinch.GetSinchClientBuilder().
 		ApplicationKey(srv.ApplicationKey()).
 		EnvironmentHost(srv.URL()).
 		UserID(user).
-		LoopbackOnly().
-		Build()
+		LoopbackOnly()
+	if pcmuOnly {
+		b.PCMUOnly()
+	}
+	c, err := b.Build()
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,8 @@
 //   - setup: CallUser to OnCallEstablished on the caller, the callee
 //     answering in OnIncomingCall, against two raw peer connections that
 //     exchange their descriptions in memory;
-//   - media: concurrent bidirectional PCMU calls: process CPU (user+sys) per
+//   - media: concurrent bidirectional calls (Opus, the SDK's default, or
+//     PCMU with -pcmu): process CPU (user+sys) per
 //     call-second, the share of sent frames that reached a sink, heap and
 //     goroutines per call, SDK and raw;
 //   - idle: heap and goroutines per started client without calls.
@@ -26,7 +27,7 @@
 //
 // Raw pion is the floor the SDK is compared to: two peer connections of
 // internal/rtc.NewAPI(rtc.Config{Loopback: true}) in this process, full
-// descriptions (gathering complete) exchanged in memory, the same PCMU
+// descriptions (gathering complete) exchanged in memory, the same audio
 // pipeline (rtc.AudioSender and rtc.AudioReceiver) and the same counting
 // sources and sinks. Its setup time runs from creating the peer connections
 // to the offerer's Connected state, the analogue of the SDK caller's
@@ -47,6 +48,10 @@ import (
 	"strings"
 	"time"
 )
+
+// pcmuOnly is -pcmu: every client and raw peer is built PCMU only. It is
+// set once, by parseFlags, before anything runs.
+var pcmuOnly bool
 
 // Parts of a run, as named by -parts.
 const (
@@ -151,6 +156,7 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 	fs.IntVar(&o.MediaCalls, "calls", fullConfig.MediaCalls, "concurrent calls in the media part")
 	fs.DurationVar(&o.MediaDuration, "t", fullConfig.MediaDuration, "how long the media calls talk")
 	fs.IntVar(&o.IdleClients, "idle", fullConfig.IdleClients, "idle started clients")
+	fs.BoolVar(&pcmuOnly, "pcmu", false, "calls negotiate PCMU only (the builder's PCMUOnly), not Opus")
 	fs.StringVar(&o.jsonPath, "json", "", `write the results as JSON to this file ("-": to stdout, instead of the table)`)
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file at the end of the run")

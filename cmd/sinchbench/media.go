@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -97,7 +96,7 @@ func measureMedia(ctx context.Context, calls int, d time.Duration) (_ mediaStats
 // meter is both the audio source and the audio sink of every call of a
 // media run; it is safe for concurrent use. While it is on, it sends a tone
 // and counts the frames it sends; otherwise it sends silence. As a sink it
-// counts the frames that are not silent: the tone frames that arrived.
+// counts the frames that carry the tone: the tone frames that arrived.
 type meter struct {
 	on       atomic.Bool
 	sent     atomic.Int64
@@ -125,9 +124,16 @@ func (m *meter) ReadFrame(frame []int16) error {
 	return nil
 }
 
-// WriteFrame is the sink side: it counts frames that are not silent.
+// toneFrameRMS is the RMS level a received frame must reach to count as a
+// tone frame: 70 % of the tone's. Opus delays the audio by 6.5 ms, so the
+// tone of n frames spreads over n+1 received frames: the first holds 13.5
+// ms of it (82 % of the level), the last 6.5 ms (57 %), so this counts n.
+// Opus's silence decodes to a few least significant bits, not zeros.
+var toneFrameRMS = 0.7 * audio.RMS(toneFrame)
+
+// WriteFrame is the sink side: it counts frames that carry the tone.
 func (m *meter) WriteFrame(frame []int16) error {
-	if slices.ContainsFunc(frame, func(s int16) bool { return s != 0 }) {
+	if audio.RMS(frame) >= toneFrameRMS {
 		m.received.Add(1)
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 // another (and one before them, not counted, to warm up), closing each
 // pair before the next.
 func measureRawSetup(ctx context.Context, n int) (latency, error) {
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
+	api, err := rtc.NewAPI(rtc.Config{Loopback: true, PCMUOnly: pcmuOnly})
 	if err != nil {
 		return latency{}, err
 	}
@@ -40,7 +40,7 @@ func measureRawSetup(ctx context.Context, n int) (latency, error) {
 // measureRawMedia is measureMedia with pairs of raw peer connections in
 // place of calls.
 func measureRawMedia(ctx context.Context, calls int, d time.Duration) (_ mediaStats, err error) {
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
+	api, err := rtc.NewAPI(rtc.Config{Loopback: true, PCMUOnly: pcmuOnly})
 	if err != nil {
 		return mediaStats{}, err
 	}
@@ -65,7 +65,7 @@ func measureRawMedia(ctx context.Context, calls int, d time.Duration) (_ mediaSt
 	return m.talk(ctx, calls, d, base)
 }
 
-// rawPair is two connected peer connections with a PCMU track each way,
+// rawPair is two connected peer connections with an audio track each way,
 // and the goroutines that move their media.
 type rawPair struct {
 	pcs    [2]*webrtc.PeerConnection
@@ -80,7 +80,7 @@ type rawPair struct {
 // descriptions in memory and waits until both are connected. It returns the
 // time from the start to the offerer's Connected state. With a meter, each
 // side sends the meter's audio once connected and plays what it receives
-// into it, through the SDK's PCMU pipeline.
+// into it, through the SDK's audio pipeline (Opus, or PCMU with -pcmu).
 func connectRawPair(ctx context.Context, api *webrtc.API, m *meter) (*rawPair, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
@@ -140,7 +140,7 @@ func (p *rawPair) newPeer(api *webrtc.API, i int, connected chan<- time.Time, m 
 			p.spawn(func() { _ = r.Run(p.ctx) }) // it stops when the pair closes
 		})
 	}
-	track := rtc.NewPCMUTrack("audio", "raw"+strconv.Itoa(i))
+	track := rtc.NewAudioTrack("audio", "raw"+strconv.Itoa(i))
 	sender, err := pc.AddTrack(track)
 	if err != nil {
 		return nil, fmt.Errorf("adding the raw audio track: %w", err)

@@ -212,7 +212,11 @@ func writeLatency(w io.Writer, name string, l latency) {
 
 func (r *report) writeMedia(w io.Writer, md *mediaReport) {
 	sdk, raw := md.SDK, md.Raw
-	fmt.Fprintf(w, "\nmedia: %d calls, PCMU both ways, %.1f s\tSDK\traw pion\tSDK / raw\t\n", sdk.Calls, sdk.Seconds)
+	codec := "Opus"
+	if pcmuOnly {
+		codec = "PCMU"
+	}
+	fmt.Fprintf(w, "\nmedia: %d calls, %s both ways, %.1f s\tSDK\traw pion\tSDK / raw\t\n", sdk.Calls, codec, sdk.Seconds)
 	row := func(name, format string, v func(mediaStats) float64, ratio float64) {
 		fmt.Fprintf(w, "  %s\t"+format+"\t", name, v(sdk))
 		if raw == nil {

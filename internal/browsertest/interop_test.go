@@ -53,14 +53,17 @@ type goParty struct {
 	frames *frameCounter
 }
 
-func startGo(t *testing.T, srv *ocratest.Server) *goParty {
+func startGo(t *testing.T, srv *ocratest.Server, opts ...func(*sinch.SinchClientBuilder)) *goParty {
 	t.Helper()
-	c, err := sinch.GetSinchClientBuilder().
+	b := sinch.GetSinchClientBuilder().
 		ApplicationKey(srv.ApplicationKey()).
 		EnvironmentHost(srv.URL()).
 		UserID(goUser).
-		LoopbackOnly().
-		Build()
+		LoopbackOnly()
+	for _, o := range opts {
+		o(b)
+	}
+	c, err := b.Build()
 	require.NoError(t, err)
 	t.Cleanup(c.Terminate)
 	c.AddListener(&sinch.ClientListenerFuncs{
@@ -167,11 +170,11 @@ func (f *frameCounter) snapshot() (frames, width, height int) {
 
 // setup starts a server, a Go client and a registered browser page, which
 // answers its calls at once with autoAnswer.
-func setup(t *testing.T, autoAnswer bool) (*goParty, *page) {
+func setup(t *testing.T, autoAnswer bool, opts ...func(*sinch.SinchClientBuilder)) (*goParty, *page) {
 	srv := ocratest.NewServer(ocratest.WithWebSocket()) // the page speaks the WebSocket (PubNub: a later step)
 	t.Cleanup(srv.Close)
 	p := openPage(t, srv)
-	g := startGo(t, srv)
+	g := startGo(t, srv, opts...)
 	p.start(srv, browserUser, browserTone, autoAnswer)
 	return g, p
 }
@@ -203,7 +206,9 @@ func TestBrowserCallsGo(t *testing.T) {
 	p.waitTone(id, goTone)
 	g.checkHears(t)
 	st := p.call(id)
-	assert.Equal(t, "audio/PCMU", st.RxAudioCodec, "the browser should receive PCMU")
+	// The page offers PCMU first (client.js, preferPCMU): the SDK still
+	// answers with Opus.
+	assert.Equal(t, "audio/opus", st.RxAudioCodec, "the browser should receive Opus")
 	t.Logf("browser hears %.0f Hz at %.0f dB over %d packets of %s", st.RxToneHz, st.RxToneDb, st.RxAudioPackets, st.RxAudioCodec)
 
 	require.NoError(t, inbound.Hangup())
@@ -216,8 +221,16 @@ func TestBrowserCallsGo(t *testing.T) {
 
 // TestGoCallsBrowser: Go calls, the browser answers at once; both hear the other's
 // tone; the browser hangs up and both see HungUp.
-func TestGoCallsBrowser(t *testing.T) {
-	g, p := setup(t, true)
+func TestGoCallsBrowser(t *testing.T) { goCallsBrowser(t, "audio/opus") }
+
+// TestGoCallsBrowserOverPCMU is TestGoCallsBrowser from a Go client built
+// with PCMUOnly: the call is PCMU.
+func TestGoCallsBrowserOverPCMU(t *testing.T) {
+	goCallsBrowser(t, "audio/PCMU", func(b *sinch.SinchClientBuilder) { b.PCMUOnly() })
+}
+
+func goCallsBrowser(t *testing.T, codec string, opts ...func(*sinch.SinchClientBuilder)) {
+	g, p := setup(t, true, opts...)
 	c, err := g.client.CallController().CallUser(browserUser, nil)
 	require.NoError(t, err)
 	ev := g.attach(c)
@@ -230,7 +243,7 @@ func TestGoCallsBrowser(t *testing.T) {
 
 	p.waitTone(id, goTone)
 	g.checkHears(t)
-	assert.Equal(t, "audio/PCMU", p.call(id).RxAudioCodec)
+	assert.Equal(t, codec, p.call(id).RxAudioCodec)
 
 	p.do(fmt.Sprintf(`sinchPage.hangup(%s)`, js(id)))
 	wait(t, ev.ended, "the Go side's call to end")

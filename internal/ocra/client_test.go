@@ -344,14 +344,43 @@ func TestClientBodyOverLimit(t *testing.T) {
 	}
 }
 
+// A 2xx answer the client cannot use is the server's fault, not the
+// network's: an *APIError that names the request, whose body it never quotes.
 func TestClientBadSuccessBody(t *testing.T) {
+	cases := []struct {
+		name, body, want string
+		do               func(*Client) error
+	}{
+		{"HTML", "<html>secret-looking page</html>", "not JSON at byte 1",
+			func(c *Client) error { _, err := c.Config(t.Context(), testCred); return err }},
+		{"wrong field type", `{"instance":{"id":7,"secret":"c2VjcmV0"}}`, "field instance.id is a JSON number, not string",
+			func(c *Client) error {
+				_, err := c.CreateInstance(t.Context(), testJWT, CreateInstanceRequest{})
+				return err
+			}},
+		{"truncated", `{"callId":"c`, "truncated JSON",
+			func(c *Client) error { _, err := c.CreateCall(t.Context(), testCred, CreateCallRequest{}); return err }},
+		{"no timestamp", "{}", "it has no timestamp",
+			func(c *Client) error { _, err := c.Timestamp(t.Context()); return err }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := errorServer(t, http.StatusOK, tc.body)
+			err := tc.do(c)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, http.StatusOK, apiErr.Status)
+			assert.Equal(t, 20000, apiErr.Code)
+			assert.Contains(t, apiErr.Message, "bad answer to ")
+			assert.Contains(t, apiErr.Message, tc.want)
+			assert.Contains(t, apiErr.Message, "check the environment host")
+			assert.NotContains(t, err.Error(), "secret")
+			assert.NotContains(t, err.Error(), "c2VjcmV0")
+		})
+	}
 	c := errorServer(t, http.StatusOK, "not json")
 	_, err := c.Config(t.Context(), testCred)
-	assert.ErrorContains(t, err, "decode response")
-
-	c = errorServer(t, http.StatusOK, "{}")
-	_, err = c.Timestamp(t.Context())
-	assert.ErrorContains(t, err, "no timestamp")
+	assert.ErrorContains(t, err, "bad answer to GET /ocra/v1/instances/inst%201%2Fa/config: HTTP 200 OK with Content-Type text/plain")
 }
 
 func TestClientContextCancelled(t *testing.T) {
@@ -380,7 +409,7 @@ func TestClientServerClosed(t *testing.T) {
 	require.Error(t, err)
 	var apiErr *APIError
 	assert.False(t, errors.As(err, &apiErr))
-	assert.Contains(t, err.Error(), "GET /timestamp")
+	assert.Contains(t, err.Error(), "GET /ocra/v1/timestamp")
 }
 
 // A client whose clock is an hour slow is refused with 40101, takes the
@@ -491,5 +520,103 @@ func FuzzDecodeAPIError(f *testing.F) {
 			t.Fatalf("no code in %+v", e)
 		}
 		_ = e.Error()
+	})
+}
+
+// The client never follows a redirect: by default net/http re-sends the
+// Authorization header to another port of the same host and from https to
+// http. A 3xx is an error that names the redirect; the target sees nothing.
+func TestClientRefusesRedirects(t *testing.T) {
+	var mu sync.Mutex
+	var leaked []string // Authorization headers the redirect target received
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		leaked = append(leaked, r.Method+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		writeJSON(w, http.StatusOK, Config{})
+	}))
+	t.Cleanup(target.Close)
+
+	for _, tc := range []struct {
+		name   string
+		tls    bool
+		status int
+	}{
+		{"302 to another port", false, http.StatusFound},
+		{"307 to another port", false, http.StatusTemporaryRedirect},
+		{"308 from https to http", true, http.StatusPermanentRedirect},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target.URL+r.URL.Path+"?sig=hidden", tc.status)
+			})
+			srv := httptest.NewUnstartedServer(handler)
+			if tc.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			t.Cleanup(srv.Close)
+			hc := srv.Client()
+			c, err := NewClient(srv.URL, hc)
+			require.NoError(t, err)
+			assert.Nil(t, hc.CheckRedirect, "the app's own client is not changed")
+
+			_, err = c.Config(t.Context(), testCred)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.status, apiErr.Status)
+			assert.Equal(t, tc.status*100, apiErr.Code)
+			assert.Contains(t, apiErr.Message, "GET /ocra/v1/instances/inst%201%2Fa/config was redirected")
+			assert.Contains(t, apiErr.Message, "to "+target.URL+";")
+			assert.NotContains(t, err.Error(), "hidden", "a redirect's query is never shown")
+
+			_, err = c.CreateInstance(t.Context(), testJWT, CreateInstanceRequest{UserID: "alice"})
+			require.ErrorAs(t, err, &apiErr)
+			assert.Contains(t, apiErr.Message, "POST /ocra/v1/instances was redirected")
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, leaked, "the redirect target received requests")
+}
+
+// A redirect to another path of the same host names that path, which may
+// be a hint at the real API's paths.
+func TestClientRedirectOnSameHost(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/V2/Instance?x=1", http.StatusMovedPermanently)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(srv.URL, srv.Client())
+	require.NoError(t, err)
+	_, err = c.CreateInstance(t.Context(), testJWT, CreateInstanceRequest{UserID: "alice"})
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Contains(t, apiErr.Message, "(HTTP 301 Moved Permanently) to "+srv.URL+"/V2/Instance;")
+}
+
+// Any 2xx body either decodes or is a bad answer naming the request; it
+// never panics.
+func FuzzDecodeResult(f *testing.F) {
+	f.Add([]byte(`{"instance":{"id":"i","secret":"c2VjcmV0"},"config":{}}`))
+	f.Add([]byte(`{"instance":{"id":7}}`))
+	f.Add([]byte(`<html>`))
+	f.Add([]byte(`{"callId":"c`))
+	f.Add([]byte(``))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`[1,2]`))
+	p := &prepared{method: http.MethodPost, path: "/ocra/v1/instances"}
+	resp := &http.Response{StatusCode: http.StatusCreated, Header: http.Header{"Content-Type": {ContentTypeJSON}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out CreateInstanceResponse
+		err := decodeResult(p, resp, data, &out)
+		if err == nil {
+			return
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.Code != 20100 || !strings.Contains(apiErr.Message, "bad answer to POST /ocra/v1/instances") {
+			t.Fatalf("got %v", err)
+		}
 	})
 }

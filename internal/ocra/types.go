@@ -8,9 +8,6 @@ import (
 	"time"
 )
 
-// BasePath is the prefix of every Ocra REST path.
-const BasePath = "/ocra/v1"
-
 // ContentTypeJSON is the content type of every JSON body, signed byte for byte.
 const ContentTypeJSON = "application/json; charset=UTF-8"
 
@@ -28,6 +25,11 @@ const (
 )
 
 // APIError is the error body Ocra answers with, plus the HTTP status.
+//
+// The client also makes one for an answer that is not Ocra's, with Code
+// Status*100, no Reference and a Message that names the request: a non-2xx
+// body that is not Ocra's error JSON, a redirect (3xx; never followed), and
+// a 2xx body that is not the JSON the request expects.
 type APIError struct {
 	Status    int    `json:"-"`
 	Code      int    `json:"code"`

@@ -2,13 +2,15 @@
 // moves audio between Go code and pion tracks.
 //
 // [NewAPI] is the single place where codecs, interceptors and ICE settings are
-// chosen; [AudioSender] and [AudioReceiver] are the PCMU media pipeline of a
-// call, independent of signalling.
+// chosen; [AudioSender] and [AudioReceiver] are the audio media pipeline of a
+// call (Opus or PCMU), independent of signalling.
 package rtc
 
 import (
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -22,7 +24,14 @@ const (
 	PayloadTypePCMU           = 0
 	PayloadTypeVP8            = 96
 	PayloadTypeTelephoneEvent = 101
+	// PayloadTypeOpus and PayloadTypeTelephoneEvent48k are Chromium's.
+	PayloadTypeOpus              = 111
+	PayloadTypeTelephoneEvent48k = 110
 )
+
+// OpusFmtp is the format line of the SDK's Opus: 10 ms packets and longer
+// are accepted, and in-band FEC is welcome (RFC 7587 section 6.1).
+const OpusFmtp = "minptime=10;useinbandfec=1"
 
 // MimeTypeTelephoneEvent is the MIME type of RFC 4733 DTMF events.
 const MimeTypeTelephoneEvent = "audio/telephone-event"
@@ -50,20 +59,23 @@ type Config struct {
 	// restrictions), so that it can change any of them: port ranges, NAT
 	// 1:1 IPs, interface filters, a virtual network (SetNet) in tests.
 	Customize func(*webrtc.SettingEngine)
+	// PCMUOnly leaves Opus unregistered: calls negotiate PCMU (G.711) or
+	// nothing. PCMU costs a fraction of Opus's CPU per call (docs/media.md);
+	// by default Opus is negotiated first and PCMU is the fallback.
+	PCMUOnly bool
 }
 
-// NewAPI returns a pion API whose peer connections negotiate PCMU and
-// telephone-event for audio and VP8 for video, with pion's default
-// interceptors (NACK, RTCP reports, TWCC).
+// NewAPI returns a pion API whose peer connections negotiate Opus (unless
+// cfg.PCMUOnly), PCMU and telephone-event for audio and VP8 for video, with
+// pion's default interceptors (NACK, RTCP reports, TWCC).
 //
-// Opus is deliberately not registered: no pure-Go Opus decoder is available
-// to this cgo-free SDK, and an Opus stream it cannot decode would be a call
-// in which nobody is heard. Every WebRTC endpoint must support PCMU, so a
-// browser that offers Opus first still gets a PCMU answer; an offer without
-// PCMU is refused with a clear error (see OffersPCMU).
+// Opus is registered first, so offers list it first; answers put it first
+// as well once [PreferAudioCodecs] ordered the transceiver's codecs. Every
+// WebRTC endpoint must support PCMU, the fallback; an offer with neither is
+// refused with a clear error (see OffersAudio).
 func NewAPI(cfg Config) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	if err := registerCodecs(m); err != nil {
+	if err := registerCodecs(m, cfg.PCMUOnly); err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
@@ -90,16 +102,66 @@ func PCMUCodec() webrtc.RTPCodecCapability {
 	return webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}
 }
 
-func registerCodecs(m *webrtc.MediaEngine) error {
-	audio := []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: PCMUCodec(), PayloadType: PayloadTypePCMU},
-		{
-			RTPCodecCapability: webrtc.RTPCodecCapability{
-				MimeType: MimeTypeTelephoneEvent, ClockRate: 8000, SDPFmtpLine: "0-16",
-			},
-			PayloadType: PayloadTypeTelephoneEvent,
-		},
+// OpusCodec is the capability of the SDK's Opus: 48 kHz RTP clock, two
+// channels as RFC 7587 requires the SDP to say (the stream itself is mono).
+func OpusCodec() webrtc.RTPCodecCapability {
+	return webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: OpusClockRate, Channels: 2, SDPFmtpLine: OpusFmtp}
+}
+
+// audioCodecs are the audio codecs of a media engine, preferred first.
+func audioCodecs(pcmuOnly bool) []webrtc.RTPCodecParameters {
+	var audio []webrtc.RTPCodecParameters
+	if !pcmuOnly {
+		audio = append(audio, webrtc.RTPCodecParameters{RTPCodecCapability: OpusCodec(), PayloadType: PayloadTypeOpus})
 	}
+	audio = append(audio, webrtc.RTPCodecParameters{RTPCodecCapability: PCMUCodec(), PayloadType: PayloadTypePCMU})
+	if !pcmuOnly {
+		audio = append(audio, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: MimeTypeTelephoneEvent, ClockRate: OpusClockRate, SDPFmtpLine: "0-16",
+			},
+			PayloadType: PayloadTypeTelephoneEvent48k,
+		})
+	}
+	return append(audio, webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: MimeTypeTelephoneEvent, ClockRate: 8000, SDPFmtpLine: "0-16",
+		},
+		PayloadType: PayloadTypeTelephoneEvent,
+	})
+}
+
+// PreferAudioCodecs orders the codecs of an audio transceiver so that Opus
+// comes first, then PCMU, then the rest in their order: an answer then
+// chooses Opus even when the offer listed PCMU first. Call it after the
+// remote offer is set (the transceiver then carries the offer's payload
+// types) or before creating an offer. Other kinds are left alone.
+func PreferAudioCodecs(tr *webrtc.RTPTransceiver) error {
+	if tr.Kind() != webrtc.RTPCodecTypeAudio {
+		return nil
+	}
+	codecs := tr.Receiver().GetParameters().Codecs
+	rank := func(c webrtc.RTPCodecParameters) int {
+		switch {
+		case strings.EqualFold(c.MimeType, webrtc.MimeTypeOpus):
+			return 0
+		case strings.EqualFold(c.MimeType, webrtc.MimeTypePCMU):
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(codecs, func(a, b webrtc.RTPCodecParameters) int { return rank(a) - rank(b) })
+	if len(codecs) == 0 {
+		return nil
+	}
+	if err := tr.SetCodecPreferences(codecs); err != nil {
+		return fmt.Errorf("rtc: ordering the audio codecs: %w", err)
+	}
+	return nil
+}
+
+func registerCodecs(m *webrtc.MediaEngine, pcmuOnly bool) error {
+	audio := audioCodecs(pcmuOnly)
 	for _, c := range audio {
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			return fmt.Errorf("rtc: registering %s: %w", c.MimeType, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/thesyncim/gopus"
 )
 
 func TestDTMFKeysAndEvents(t *testing.T) {
@@ -97,7 +98,7 @@ func TestPacketizerInterleavesDTMFWithAudio(t *testing.T) {
 	// 2 keys of 5 frames and 3 frames of audio after each, then one more.
 	const frames = 2*(dtmfToneFrames+dtmfGapFrames) + 1
 	for range frames {
-		require.NoError(t, sender.sendFrame(p, frame))
+		require.NoError(t, sender.sendFrame(p, frame, 8000, 1))
 	}
 	audioTSWant := []uint32{800, 960, 1120, 2080, 2240, 2400, 2560}
 	pkts := out.Packets()
@@ -222,9 +223,10 @@ func FuzzDTMFDetector(f *testing.F) {
 
 func TestDTMFOverLoopbackCall(t *testing.T) {
 	ctx, sender, tr := silentLoopbackCall(t)
+	require.Equal(t, webrtc.MimeTypeOpus, tr.Codec().MimeType)
 	keys := make(chan byte, 16)
 	receiver := NewAudioReceiver(tr, func([]int16) {})
-	receiver.OnDTMF(PayloadTypeTelephoneEvent, func(k byte) { keys <- k })
+	receiver.OnDTMF(PayloadTypeTelephoneEvent48k, func(k byte) { keys <- k })
 	go func() { _ = receiver.Run(ctx) }()
 	defer receiver.Close()
 
@@ -243,4 +245,60 @@ func TestDTMFOverLoopbackCall(t *testing.T) {
 	st := receiver.Stats()
 	assert.Greater(t, st.PacketsReceived, uint64(len(sent)), "audio and events counted")
 	assert.Zero(t, st.PacketsLost, "events and audio share one sequence")
+}
+
+// TestBindPrefersOpus: Bind sends Opus whenever it was negotiated, whatever
+// the order pion lists the codecs in (the remote offer's), and PCMU else.
+func TestBindPrefersOpus(t *testing.T) {
+	opus := webrtc.RTPCodecParameters{RTPCodecCapability: OpusCodec(), PayloadType: 109}
+	te48 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: MimeTypeTelephoneEvent, ClockRate: 48000}, PayloadType: 110}
+	for name, tc := range map[string]struct {
+		codecs []webrtc.RTPCodecParameters
+		mime   string
+		pt     uint8
+		event  uint8
+	}{
+		"pcmu listed first": {append(sdkCodecs(), opus, te48), webrtc.MimeTypeOpus, 109, 110},
+		"opus first":        {append([]webrtc.RTPCodecParameters{opus, te48}, sdkCodecs()...), webrtc.MimeTypeOpus, 109, 110},
+		"pcmu only":         {sdkCodecs(), webrtc.MimeTypePCMU, PayloadTypePCMU, 101},
+	} {
+		track := NewAudioTrack("audio", "s")
+		codec, err := track.Bind(&fakeBinding{codecs: tc.codecs})
+		require.NoError(t, err, name)
+		assert.Equal(t, tc.mime, codec.MimeType, name)
+		assert.Equal(t, tc.pt, track.binding.audio, name)
+		assert.Equal(t, tc.event, track.binding.event, name+": the telephone-event of the audio's clock")
+	}
+}
+
+// TestSetPacketLossSizesOpusFEC: the FEC follows SetPacketLoss: none at 0 %,
+// some in-band redundancy at the default and at 20 %.
+func TestSetPacketLossSizesOpusFEC(t *testing.T) {
+	for _, tc := range []struct {
+		loss int // -1: never set
+		fec  bool
+	}{{-1, true}, {0, false}, {20, true}} {
+		track := NewAudioTrack("audio", "s")
+		out := &fakeBinding{codecs: []webrtc.RTPCodecParameters{opusParams}}
+		_, err := track.Bind(out)
+		require.NoError(t, err)
+		sender := NewAudioSender(track, NewToneForTest(440))
+		if tc.loss >= 0 {
+			sender.SetPacketLoss(tc.loss)
+		}
+		p := newPacketizer(track, &sender.sent)
+		frame := make([]int16, samplesPerFrame)
+		for range 20 {
+			NewToneForTest(440)(frame)
+			p.loss = int(sender.loss.Load())
+			require.NoError(t, sender.sendFrame(p, frame, 8000, 1))
+		}
+		withFEC := 0
+		for _, pkt := range out.Packets() {
+			if gopus.PacketHasLBRR(pkt.Payload) {
+				withFEC++
+			}
+		}
+		assert.Equal(t, tc.fec, withFEC > 0, "loss %d%%: %d packets of 20 with FEC", tc.loss, withFEC)
+	}
 }

@@ -19,7 +19,12 @@ import (
 // reports its remote track.
 func newLoopbackPair(t *testing.T, track webrtc.TrackLocal) (offerer, answerer *webrtc.PeerConnection, sender *webrtc.RTPSender, remote <-chan *webrtc.TrackRemote) {
 	t.Helper()
-	cfg := Config{Loopback: true}
+	return newLoopbackPairWith(t, Config{Loopback: true}, track)
+}
+
+// newLoopbackPairWith is newLoopbackPair for peers built from cfg.
+func newLoopbackPairWith(t *testing.T, cfg Config, track webrtc.TrackLocal) (offerer, answerer *webrtc.PeerConnection, sender *webrtc.RTPSender, remote <-chan *webrtc.TrackRemote) {
+	t.Helper()
 	api, err := NewAPI(cfg)
 	require.NoError(t, err)
 	offerer, err = api.NewPeerConnection(cfg.PeerConnectionConfig())
@@ -74,9 +79,14 @@ func candidateAddresses(t *testing.T, sdp string) []string {
 	return addrs
 }
 
-func TestLoopbackCallCarriesToneOverPCMU(t *testing.T) {
-	track := NewPCMUTrack("audio", "sinch")
-	offerer, answerer, _, remote := newLoopbackPair(t, track)
+func TestLoopbackCallCarriesTone(t *testing.T) {
+	t.Run("opus", func(t *testing.T) { testLoopbackTone(t, false) })
+	t.Run("pcmu", func(t *testing.T) { testLoopbackTone(t, true) })
+}
+
+func testLoopbackTone(t *testing.T, pcmuOnly bool) {
+	track := NewAudioTrack("audio", "sinch")
+	offerer, answerer, _, remote := newLoopbackPairWith(t, Config{Loopback: true, PCMUOnly: pcmuOnly}, track)
 
 	for _, pc := range []*webrtc.PeerConnection{offerer, answerer} {
 		sdp := pc.LocalDescription().SDP
@@ -103,8 +113,13 @@ func TestLoopbackCallCarriesToneOverPCMU(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no remote track")
 	}
-	assert.Equal(t, webrtc.MimeTypePCMU, tr.Codec().MimeType)
-	assert.EqualValues(t, PayloadTypePCMU, tr.PayloadType())
+	if pcmuOnly {
+		assert.Equal(t, webrtc.MimeTypePCMU, tr.Codec().MimeType)
+		assert.EqualValues(t, PayloadTypePCMU, tr.PayloadType())
+	} else {
+		assert.Equal(t, webrtc.MimeTypeOpus, tr.Codec().MimeType, "Opus is negotiated first")
+		assert.EqualValues(t, PayloadTypeOpus, tr.PayloadType())
+	}
 
 	detector := audio.NewToneDetector(500 * time.Millisecond)
 	receiver := NewAudioReceiver(tr, func(frame []int16) { _ = detector.WriteFrame(frame) })
@@ -122,7 +137,7 @@ func TestLoopbackCallCarriesToneOverPCMU(t *testing.T) {
 	p := detector.Power(1000)
 	assert.GreaterOrEqual(t, p, 10*detector.Power(500))
 	assert.GreaterOrEqual(t, p, 10*detector.Power(1500))
-	assert.InDelta(t, 0.5*32767/1.4142, detector.RMS(), 500, "received level")
+	assert.InEpsilon(t, 0.5*32767/1.4142, detector.RMS(), 0.12, "received level within 1 dB")
 
 	// The track ends when the receiving peer connection closes.
 	require.NoError(t, answerer.Close())
@@ -244,12 +259,56 @@ func TestNewAPIModes(t *testing.T) {
 		require.NoError(t, err)
 		offer, err := pc.CreateOffer(nil)
 		require.NoError(t, err)
-		assert.Contains(t, offer.SDP, "m=audio 9 UDP/TLS/RTP/SAVPF 0 101\r\n", "PCMU and DTMF only: no codec the SDK cannot decode")
+		assert.Contains(t, offer.SDP, "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 110 101\r\n", "Opus first, then PCMU, and DTMF at both clocks")
+		assert.Contains(t, offer.SDP, "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1")
 		assert.Contains(t, offer.SDP, "a=rtpmap:101 telephone-event/8000")
+		assert.Contains(t, offer.SDP, "a=rtpmap:110 telephone-event/48000")
 		assert.Contains(t, offer.SDP, "a=rtpmap:96 VP8/90000")
 		require.NoError(t, pc.Close())
 	}
 	assert.True(t, loopbackInterfaces()[loopbackName(t)])
+
+	api, err := NewAPI(Config{PCMUOnly: true})
+	require.NoError(t, err)
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, pc.Close()) }()
+	_, err = pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio)
+	require.NoError(t, err)
+	offer, err := pc.CreateOffer(nil)
+	require.NoError(t, err)
+	assert.Contains(t, offer.SDP, "m=audio 9 UDP/TLS/RTP/SAVPF 0 101\r\n", "PCMUOnly: PCMU and DTMF only")
+}
+
+// TestAnswerPrefersOpus: an offer that lists PCMU before Opus (as some
+// peers do) still gets Opus from an answerer whose codecs PreferAudioCodecs
+// ordered.
+func TestAnswerPrefersOpus(t *testing.T) {
+	api, err := NewAPI(Config{Loopback: true})
+	require.NoError(t, err)
+	offerer, err := api.NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, offerer.Close()) }()
+	tr, err := offerer.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio)
+	require.NoError(t, err)
+	codecs := tr.Receiver().GetParameters().Codecs
+	require.NoError(t, tr.SetCodecPreferences([]webrtc.RTPCodecParameters{codecs[1], codecs[0], codecs[2], codecs[3]}))
+	offer, err := offerer.CreateOffer(nil)
+	require.NoError(t, err)
+	require.Contains(t, offer.SDP, "m=audio 9 UDP/TLS/RTP/SAVPF 0 111 ", "the offer lists PCMU first")
+
+	answerer, err := api.NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, answerer.Close()) }()
+	require.NoError(t, answerer.SetRemoteDescription(offer))
+	_, err = answerer.AddTrack(NewAudioTrack("audio", "s"))
+	require.NoError(t, err)
+	for _, at := range answerer.GetTransceivers() {
+		require.NoError(t, PreferAudioCodecs(at))
+	}
+	answer, err := answerer.CreateAnswer(nil)
+	require.NoError(t, err)
+	assert.Contains(t, answer.SDP, "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 ", "the answer puts Opus first")
 }
 
 // loopbackName returns the name of the host's loopback interface.

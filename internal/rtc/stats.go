@@ -25,6 +25,15 @@ type ReceiveStats struct {
 	// Jitter is the interarrival jitter: the smoothed mean deviation of
 	// the packets' transit times (RFC 3550 appendix A.8).
 	Jitter time.Duration
+
+	// TargetDelay is the playout delay the audio jitter buffer aims at;
+	// Concealed counts the audio frames played as concealment (lost,
+	// undecodable, or inserted to grow the delay) and Late the packets
+	// that arrived after their playout time and were dropped. Zero for
+	// video.
+	TargetDelay time.Duration
+	Concealed   uint64
+	Late        uint64
 }
 
 // receiveStats computes the ReceiveStats of one RTP stream. Its zero value

@@ -56,6 +56,8 @@ type Session interface {
 	// API and PeerConfig are what every PeerConnection of this client is built from.
 	API() *webrtc.API
 	PeerConfig() webrtc.Configuration
+	// PCMUOnly reports that the API negotiates PCMU only (no Opus).
+	PCMUOnly() bool
 
 	// Timeouts are the call timeouts the user configured.
 	Timeouts() Timeouts
