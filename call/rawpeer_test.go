@@ -26,8 +26,8 @@ type rawPeer struct {
 	rest      *ocra.Client
 	broadcast string // its channels, as the server named them
 	signal    string
-	key       []byte      // its instance key
-	conn      pubsub.Conn // PubNub or the WebSocket, as the server's config says
+	key       []byte          // its instance key
+	conn      pubsub.Conn     // PubNub or the WebSocket, as the server's config says
 	rx        chan rawMessage // its signal channel's messages
 	// invites are its broadcast channel's. Over PubNub the two channels are
 	// two polls: a caller's first messages may overtake its Invite.
