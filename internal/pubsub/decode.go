@@ -15,16 +15,6 @@ const (
 	MaxChannelsPerFrame = 16
 )
 
-// Channel name prefixes of protocol.md section 4's first design, where a
-// channel was named after its instance or call. Channel names are now
-// opaque strings the server chooses (real-wire.md section 1); these remain
-// only as the fallback of a peer that sends no signal channel.
-const (
-	PrefixBroadcast = "b." // b.<instanceId>: only the server publishes
-	PrefixSignal    = "s." // s.<instanceId>: any client publishes
-	PrefixVirtual   = "c." // c.<callId>: read by the server
-)
-
 // DecodeFrame parses one frame received from the network. It refuses frames
 // over MaxFrameSize, anything but a JSON object, unknown ops, frames that lack
 // a field their op requires and malformed channel names. When the JSON parses
