@@ -6,24 +6,34 @@
 //     after another and for clients started all at once;
 //   - setup: CallUser to OnCallEstablished on the caller, the callee
 //     answering in OnIncomingCall, against two raw peer connections that
-//     exchange their descriptions in memory;
+//     exchange their descriptions in memory; then again with -latency
+//     (25 ms) added by the server to each REST reply and each realtime
+//     delivery (ocratest.WithLatency), given as a count of such delays;
 //   - media: concurrent bidirectional calls (Opus, the SDK's default, or
 //     PCMU with -pcmu): process CPU (user+sys) per
 //     call-second, the share of sent frames that reached a sink, heap and
 //     goroutines per call, SDK and raw;
 //   - idle: heap and goroutines per started client without calls.
 //
+// Registration, setup and idle run once per realtime transport of
+// -transports, in one process: PubNub (ocratest's default, Sinch's real
+// wire) and the WebSocket that came before it (ocratest.WithWebSocket), so
+// before and after sit side by side with their PubNub / WebSocket ratio.
+// Media runs over ocratest's default transport.
+//
 // Usage:
 //
 //	go run ./cmd/sinchbench                 # the full run, a few minutes
 //	go run ./cmd/sinchbench -short          # under a minute
 //	go run ./cmd/sinchbench -parts setup,raw -setup-calls 200 -json out.json
+//	go run ./cmd/sinchbench -parts setup -transports pubnub -latency 0 -cpuprofile cpu.out
 //
 // Every figure is measured in this one process: the ocratest server's share
 // of CPU and heap is included in the SDK's. Heap is the live heap
 // (runtime.MemStats.HeapAlloc after two GCs); CPU is the process's, from
 // getrusage. The targets printed under the table are reported, never
-// asserted: they were set for a 2-core machine.
+// asserted: they were set for a 2-core machine (PubNub's loopback setup at
+// most 1.2x the WebSocket's, setup with latency within 6 delays among them).
 //
 // Raw pion is the floor the SDK is compared to: two peer connections of
 // internal/rtc.NewAPI(rtc.Config{Loopback: true}) in this process, full
@@ -72,13 +82,18 @@ type config struct {
 	MediaCalls    int           // concurrent calls
 	MediaDuration time.Duration // how long the media calls talk
 	IdleClients   int
+	Transports    []string      // realtime transports of registration, setup and idle
+	Latency       time.Duration // added per server reply and delivery in the latency setup rows; 0: none
+	LatencyCalls  int           // calls per transport with Latency
 }
 
 // Sizes of the full run and of -short.
 var (
-	fullConfig = config{Clients: 100, SetupCalls: 100, MediaCalls: 200, MediaDuration: 10 * time.Second, IdleClients: 1000}
+	fullConfig = config{Clients: 100, SetupCalls: 100, MediaCalls: 200, MediaDuration: 10 * time.Second, IdleClients: 1000,
+		Latency: 25 * time.Millisecond, LatencyCalls: 20}
 	// shortConfig finishes in well under a minute on a loaded 2-core machine.
-	shortConfig = config{Clients: 20, SetupCalls: 10, MediaCalls: 20, MediaDuration: 3 * time.Second, IdleClients: 100}
+	shortConfig = config{Clients: 20, SetupCalls: 10, MediaCalls: 20, MediaDuration: 3 * time.Second, IdleClients: 100,
+		LatencyCalls: 3}
 )
 
 func (c config) has(part string) bool { return slices.Contains(c.Parts, part) }
@@ -156,6 +171,9 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 	fs.IntVar(&o.MediaCalls, "calls", fullConfig.MediaCalls, "concurrent calls in the media part")
 	fs.DurationVar(&o.MediaDuration, "t", fullConfig.MediaDuration, "how long the media calls talk")
 	fs.IntVar(&o.IdleClients, "idle", fullConfig.IdleClients, "idle started clients")
+	transports := fs.String("transports", strings.Join(allTransports, ","), "comma-separated realtime transports of registration, setup and idle: "+strings.Join(allTransports, ", "))
+	fs.DurationVar(&o.Latency, "latency", fullConfig.Latency, "added to each server reply and realtime delivery in extra setup rows (0: no such rows)")
+	fs.IntVar(&o.LatencyCalls, "latency-calls", fullConfig.LatencyCalls, "calls per transport in the setup rows with -latency")
 	fs.BoolVar(&pcmuOnly, "pcmu", false, "calls negotiate PCMU only (the builder's PCMUOnly), not Opus")
 	fs.StringVar(&o.jsonPath, "json", "", `write the results as JSON to this file ("-": to stdout, instead of the table)`)
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -171,6 +189,9 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 	}
 	var err error
 	if o.Parts, err = parseParts(*parts); err != nil {
+		return o, err
+	}
+	if o.Transports, err = parseTransports(*transports); err != nil {
 		return o, err
 	}
 	return o, o.validate()
@@ -190,6 +211,7 @@ func applyShort(fs *flag.FlagSet, c *config) {
 	pick("setup-calls", &c.SetupCalls, shortConfig.SetupCalls)
 	pick("calls", &c.MediaCalls, shortConfig.MediaCalls)
 	pick("idle", &c.IdleClients, shortConfig.IdleClients)
+	pick("latency-calls", &c.LatencyCalls, shortConfig.LatencyCalls)
 	if !set["t"] {
 		c.MediaDuration = shortConfig.MediaDuration
 	}
@@ -218,6 +240,7 @@ func parseParts(s string) ([]string, error) {
 func (c config) validate() error {
 	for name, n := range map[string]int{
 		"-clients": c.Clients, "-setup-calls": c.SetupCalls, "-calls": c.MediaCalls, "-idle": c.IdleClients,
+		"-latency-calls": c.LatencyCalls,
 	} {
 		if n < 1 {
 			return fmt.Errorf("%s must be at least 1, not %d", name, n)
@@ -225,6 +248,9 @@ func (c config) validate() error {
 	}
 	if c.MediaDuration <= 0 {
 		return fmt.Errorf("-t must be positive, not %v", c.MediaDuration)
+	}
+	if c.Latency < 0 {
+		return fmt.Errorf("-latency must not be negative, not %v", c.Latency)
 	}
 	return nil
 }
@@ -234,12 +260,9 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	rep := newReport(cfg)
 	say := func(format string, args ...any) { fmt.Fprintf(log, "# "+format+"\n", args...) }
 	if cfg.has(partRegistration) {
-		say("registration: %d clients one after another, then %d at once", cfg.Clients, cfg.Clients)
-		r, err := measureRegistration(ctx, cfg.Clients)
-		if err != nil {
-			return nil, fmt.Errorf("registration: %w", err)
+		if err := runRegistration(ctx, cfg, rep, say); err != nil {
+			return nil, err
 		}
-		rep.Registration = r
 	}
 	if cfg.has(partSetup) {
 		if err := runSetup(ctx, cfg, rep, say); err != nil {
@@ -252,32 +275,12 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		}
 	}
 	if cfg.has(partIdle) {
-		say("idle: %d started clients", cfg.IdleClients)
-		r, err := measureIdle(ctx, cfg.IdleClients)
-		if err != nil {
-			return nil, fmt.Errorf("idle: %w", err)
+		if err := runIdle(ctx, cfg, rep, say); err != nil {
+			return nil, err
 		}
-		rep.Idle = r
 	}
 	rep.evaluate()
 	return rep, nil
-}
-
-func runSetup(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
-	say("setup: %d SDK calls one after another", cfg.SetupCalls)
-	var err error
-	if rep.Setup, err = measureSetup(ctx, cfg.SetupCalls); err != nil {
-		return fmt.Errorf("setup: %w", err)
-	}
-	if cfg.has(partRaw) {
-		say("setup: %d raw pion connections one after another", cfg.SetupCalls)
-		raw, err := measureRawSetup(ctx, cfg.SetupCalls)
-		if err != nil {
-			return fmt.Errorf("raw setup: %w", err)
-		}
-		rep.Setup.Raw = &raw
-	}
-	return nil
 }
 
 func runMedia(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {

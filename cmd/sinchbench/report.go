@@ -14,12 +14,12 @@ import (
 
 // report is everything a run measured; its JSON form is the -json output.
 type report struct {
-	Machine      machine             `json:"machine"`
-	Config       reportConfig        `json:"config"`
-	Registration *registrationReport `json:"registration,omitempty"`
-	Setup        *setupReport        `json:"setup,omitempty"`
-	Media        *mediaReport        `json:"media,omitempty"`
-	Idle         *idleReport         `json:"idle,omitempty"`
+	Machine      machine              `json:"machine"`
+	Config       reportConfig         `json:"config"`
+	Registration []registrationReport `json:"registration,omitempty"` // one per transport
+	Setup        *setupReport         `json:"setup,omitempty"`
+	Media        *mediaReport         `json:"media,omitempty"`
+	Idle         []idleReport         `json:"idle,omitempty"` // one per transport
 	// Targets compares the figures with the goals set for a 2-core
 	// machine; they are reported, not asserted.
 	Targets []target `json:"targets"`
@@ -41,6 +41,9 @@ type reportConfig struct {
 	MediaCalls   int      `json:"media_calls"`
 	MediaSeconds float64  `json:"media_seconds"`
 	IdleClients  int      `json:"idle_clients"`
+	Transports   []string `json:"transports"`
+	LatencyMS    float64  `json:"latency_ms"`
+	LatencyCalls int      `json:"latency_setup_calls"`
 }
 
 // latency summarises durations in milliseconds.
@@ -70,6 +73,7 @@ func newReport(cfg config) *report {
 		Config: reportConfig{
 			Parts: cfg.Parts, Clients: cfg.Clients, SetupCalls: cfg.SetupCalls,
 			MediaCalls: cfg.MediaCalls, MediaSeconds: cfg.MediaDuration.Seconds(), IdleClients: cfg.IdleClients,
+			Transports: cfg.Transports, LatencyMS: ms(cfg.Latency), LatencyCalls: cfg.LatencyCalls,
 		},
 		Targets: []target{},
 	}
@@ -111,17 +115,7 @@ func (r *report) evaluate() {
 		}
 		r.Targets = append(r.Targets, target{Name: name, Value: value, Limit: limit, Unit: unit, AtLeast: atLeast, Met: met})
 	}
-	if reg := r.Registration; reg != nil {
-		goal("Start() to started, median (one after another)", reg.Sequential.MedianMS, 5, "ms", false)
-	}
-	if s := r.Setup; s != nil {
-		goal("call setup median", s.SDK.MedianMS, 25, "ms", false)
-		if s.Raw != nil {
-			s.RatioMedian = ratio(s.SDK.MedianMS, s.Raw.MedianMS)
-			s.RatioP99 = ratio(s.SDK.P99MS, s.Raw.P99MS)
-			goal("call setup median, SDK / raw pion", s.RatioMedian, 2, "x", false)
-		}
-	}
+	r.evaluateTransports(goal)
 	if m := r.Media; m != nil {
 		goal(fmt.Sprintf("frames delivered, %d calls (goal set for 200)", m.SDK.Calls), m.SDK.DeliveredPercent, 99, "%", true)
 		if m.Raw != nil {
@@ -130,9 +124,6 @@ func (r *report) evaluate() {
 			m.RatioGoroutines = ratio(m.SDK.GoroutinesPerCall, m.Raw.GoroutinesPerCall)
 			goal("media CPU per call-second, SDK / raw pion", m.RatioCPU, 1.25, "x", false)
 		}
-	}
-	if i := r.Idle; i != nil {
-		goal(fmt.Sprintf("heap per idle client, %d clients (goal set for 1000)", i.Clients), i.HeapKiBPerClient, 64, "KiB", false)
 	}
 }
 
@@ -160,36 +151,12 @@ func (r *report) writeTable(out io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "sinchbench: %s %s/%s, %d CPUs, GOMAXPROCS %d, %s\n",
 		m.GoVersion, m.GOOS, m.GOARCH, m.CPUs, m.GOMAXPROCS, m.Time.Format(time.RFC3339))
-	if reg := r.Registration; reg != nil {
-		fmt.Fprintln(w, "\nregistration: Start() to OnClientStarted\tn\tmedian\tp99\tmax\t")
-		writeLatency(w, "  one after another", reg.Sequential)
-		writeLatency(w, "  all at once", reg.Concurrent)
-	}
-	if s := r.Setup; s != nil {
-		fmt.Fprintln(w, "\ncall setup: CallUser to OnCallEstablished\tn\tmedian\tp99\tmax\t")
-		writeLatency(w, "  SDK", s.SDK)
-		for _, step := range []struct {
-			name string
-			ms   float64
-		}{
-			{"progressing", s.Phases.Progressing}, {"ringing", s.Phases.Ringing},
-			{"answered", s.Phases.Answered}, {"established", s.Phases.Established},
-		} {
-			fmt.Fprintf(w, "    SDK %s\t\t%.2f ms\t\t\t\n", step.name, step.ms)
-		}
-		if s.Raw != nil {
-			writeLatency(w, "  raw pion (to offerer connected)", *s.Raw)
-			fmt.Fprintf(w, "  SDK / raw\t\t%.2fx\t%.2fx\t\t\n", s.RatioMedian, s.RatioP99)
-		}
-	}
+	r.writeRegistration(w)
+	r.writeSetup(w)
 	if md := r.Media; md != nil {
 		r.writeMedia(w, md)
 	}
-	if i := r.Idle; i != nil {
-		fmt.Fprintf(w, "\nidle: %d started clients, server included\t\t\n", i.Clients)
-		fmt.Fprintf(w, "  heap per client\t%.1f KiB\t\n", i.HeapKiBPerClient)
-		fmt.Fprintf(w, "  goroutines per client\t%.2f\t\n", i.GoroutinesPerClient)
-	}
+	r.writeIdle(w)
 	if len(r.Targets) > 0 {
 		fmt.Fprintln(w, "\ntargets (reported, not asserted)\tvalue\tgoal\t\t")
 		for _, t := range r.Targets {
