@@ -128,3 +128,27 @@ func TestWAVWriterAtWritesItsFormat(t *testing.T) {
 	_, err = NewWAVWriterAt(f, Format{SampleRate: 16000, Channels: 3})
 	assert.Error(t, err)
 }
+
+type stampSink struct{ stamps []uint32 }
+
+func (s *stampSink) WriteFrame([]int16) error { return nil }
+func (s *stampSink) WriteFrameAt(_ []int16, ts uint32) error {
+	s.stamps = append(s.stamps, ts)
+	return nil
+}
+
+// A timed sink given a format by SinkAt still gets its timestamps.
+func TestSinkAtKeepsTimedSinks(t *testing.T) {
+	inner := &stampSink{}
+	sink, err := SinkAt(Format{SampleRate: 16000, Channels: 1}, inner)
+	require.NoError(t, err)
+	timed, ok := sink.(TimedSink)
+	require.True(t, ok, "SinkAt hides WriteFrameAt")
+	require.NoError(t, timed.WriteFrameAt(nil, 960))
+	assert.Equal(t, []uint32{960}, inner.stamps)
+	assert.Equal(t, 16000, FormatOf(sink).SampleRate)
+	plain, err := SinkAt(Narrowband, SinkFunc(func([]int16) {}))
+	require.NoError(t, err)
+	_, ok = plain.(TimedSink)
+	assert.False(t, ok, "a sink without timestamps does not claim them")
+}

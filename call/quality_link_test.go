@@ -327,3 +327,72 @@ func TestLossyJitteryLinkKeepsTheRecordingWhole(t *testing.T) {
 	require.LessOrEqual(t, st.TargetDelay, 200*time.Millisecond)
 	_ = in
 }
+
+// stampRecorder is an audio.TimedSink that keeps the RTP timestamp of every
+// frame it gets.
+type stampRecorder struct {
+	mu     sync.Mutex
+	plain  int // frames given through WriteFrame
+	stamps []uint32
+}
+
+func (r *stampRecorder) WriteFrame([]int16) error {
+	r.mu.Lock()
+	r.plain++
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *stampRecorder) WriteFrameAt(_ []int16, ts uint32) error {
+	r.mu.Lock()
+	r.stamps = append(r.stamps, ts)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *stampRecorder) snapshot() (plain int, stamps []uint32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.plain, append([]uint32(nil), r.stamps...)
+}
+
+// TestTimedSinkGetsRTPTimestampsAcrossLoss: over a link that loses 10 % of
+// the packets, a sink that asks for timestamps gets every frame with its
+// RTP timestamp (Opus: 48 kHz clock), one frame (960) apart, the concealed
+// frames of the lost packets included. The only other steps are the jitter
+// buffer adapting its delay (audio.TimedSink: an inserted frame repeats a
+// timestamp, a skipped missing slot makes a two-frame step), which its 5
+// ms/s decay allows about once in 4 s: far fewer than the losses.
+func TestTimedSinkGetsRTPTimestampsAcrossLoss(t *testing.T) {
+	srv := ocratest.NewServer()
+	t.Cleanup(srv.Close)
+	ends := newLink(t, "alice", "bob")
+	a := startClient(t, srv, "alice", onLink(ends["alice"]))
+	b := startClient(t, srv, "bob", onLink(ends["bob"]))
+	rec := &stampRecorder{}
+	alice, _ := established(t, a, b, func(c *call.Call) { c.SetAudioSource(audio.Tone(700, 0.5)) },
+		func(c *call.Call) { c.SetAudioSink(rec) })
+	t.Cleanup(func() { _ = alice.Hangup() })
+	ends["alice"].setLoss(t, 10)
+	before := alice.Stats().Audio.PacketsLost
+	_, early := rec.snapshot()
+	from := len(early)
+	time.Sleep(3 * time.Second)
+	plain, stamps := rec.snapshot()
+	stamps = stamps[from:]
+	lost := alice.Stats().Audio.PacketsLost - before
+	t.Logf("%d frames, %d packets lost meanwhile", len(stamps), lost)
+	require.Zero(t, plain, "a TimedSink gets WriteFrameAt only")
+	require.Greater(t, len(stamps), 100, "3 s of frames")
+	require.GreaterOrEqual(t, int64(lost), int64(5), "the link lost packets")
+	adapted := 0
+	for i := 1; i < len(stamps); i++ {
+		step := stamps[i] - stamps[i-1]
+		require.Contains(t, []uint32{0, 960, 1920}, step, "frame %d: one 20 ms Opus frame after the one before, or an adaptation", i)
+		if step != 960 {
+			adapted++
+		}
+	}
+	t.Logf("%d steps of other than one frame", adapted)
+	require.LessOrEqual(t, adapted, 2, "lost packets are concealed in their slots, not skipped")
+}
