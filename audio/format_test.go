@@ -115,13 +115,15 @@ func TestWAVWriterAtWritesItsFormat(t *testing.T) {
 	assert.Len(t, data, 44+2*16000)
 	assert.EqualValues(t, 16000, binary.LittleEndian.Uint32(data[24:]), "sample rate")
 	assert.EqualValues(t, 32000, binary.LittleEndian.Uint32(data[28:]), "byte rate")
-	// NewWAVSource reads it back (resampled to 8 kHz, as it always has).
+	// NewWAVSource reads it back at its rate.
 	back, err := NewWAVSource(bytes.NewReader(data))
 	require.NoError(t, err)
-	d := NewToneDetector(500 * time.Millisecond)
-	f8 := make([]int16, FrameSize)
-	for back.ReadFrame(f8) == nil {
-		require.NoError(t, d.WriteFrame(f8))
+	assert.Equal(t, Format{SampleRate: 16000, Channels: 1}, FormatOf(back))
+	d, err := NewToneDetectorAt(500*time.Millisecond, 16000)
+	require.NoError(t, err)
+	f16 := make([]int16, 320)
+	for back.ReadFrame(f16) == nil {
+		require.NoError(t, d.WriteFrame(f16))
 	}
 	freq, _ := d.Dominant(500, 1000, 2000)
 	assert.Equal(t, 1000.0, freq)
