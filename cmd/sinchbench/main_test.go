@@ -25,16 +25,17 @@ func TestShortRun(t *testing.T) {
 	defer cancel()
 	err := runMain(ctx, []string{"-short", "-clients", "3", "-setup-calls", "3", "-calls", "2", "-t", "1s", "-idle", "5", "-json", path}, &out, &log)
 	require.NoError(t, err, log.String())
-	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s", "progress")
+	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s (opus)", "progress")
+	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s (pcmu)", "both codecs by default")
 
-	for _, heading := range []string{"registration:", "call setup:", "media:", "idle:", "targets"} {
+	for _, heading := range []string{"registration:", "call setup:", "media:", "Opus / PCMU", "capacity:", "playout:", "idle:", "targets"} {
 		assert.Contains(t, out.String(), heading, "the table")
 	}
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var sections map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(raw, &sections))
-	for _, s := range []string{"machine", "config", "registration", "setup", "media", "idle", "targets"} {
+	for _, s := range []string{"machine", "config", "registration", "setup", "media", "capacity", "playout", "idle", "targets"} {
 		assert.Contains(t, sections, s)
 	}
 	assert.Contains(t, string(sections["setup"]), `"sdk_phases_ms"`)
@@ -56,20 +57,45 @@ func TestShortRun(t *testing.T) {
 	assert.True(t, p.Progressing <= p.Ringing && p.Ringing <= p.Answered && p.Answered <= p.Established,
 		"the steps of a call come in order: %+v", p)
 
-	require.NotNil(t, r.Media)
-	require.NotNil(t, r.Media.Raw)
-	checkMedia(t, "SDK media", r.Media.SDK)
-	checkMedia(t, "raw media", *r.Media.Raw)
-	assert.InDelta(t, r.Media.SDK.CPUMillisPerCallSecond/r.Media.Raw.CPUMillisPerCallSecond, r.Media.RatioCPU, 1e-9)
-	assert.Positive(t, r.Media.RatioHeap)
-	assert.Positive(t, r.Media.RatioGoroutines)
+	require.Len(t, r.Media, 2, "Opus and PCMU")
+	for i, codec := range []string{codecOpus, codecPCMU} {
+		m := r.Media[i]
+		assert.Equal(t, codec, m.Codec)
+		require.NotNil(t, m.Raw)
+		checkMedia(t, codec+" SDK media", m.SDK)
+		checkMedia(t, codec+" raw media", *m.Raw)
+		assert.InDelta(t, m.SDK.CPUMillisPerCallSecond/m.Raw.CPUMillisPerCallSecond, m.RatioCPU, 1e-9)
+		assert.Positive(t, m.RatioHeap)
+		assert.Positive(t, m.RatioGoroutines)
+	}
+	assert.Greater(t, r.Media[0].SDK.HeapKiBPerCall, r.Media[1].SDK.HeapKiBPerCall, "an Opus call holds more than a PCMU call: its codec state")
+
+	require.NotNil(t, r.Capacity)
+	assert.Equal(t, codecOpus, r.Capacity.Codec)
+	require.NotEmpty(t, r.Capacity.Steps)
+	assert.Equal(t, 2, r.Capacity.Steps[0].Calls, "the search starts at -capacity-step")
+	for i, st := range r.Capacity.Steps {
+		assert.Equal(t, 2*(i+1), st.Calls, "steps of -capacity-step")
+		assert.Equal(t, st.DeliveredPercent >= 99 && st.SentPercent >= 99, st.Passed)
+		if !st.Passed {
+			assert.Equal(t, len(r.Capacity.Steps)-1, i, "the search stops at the first step that falls short")
+		} else {
+			assert.LessOrEqual(t, st.Calls, r.Capacity.MaxCalls)
+		}
+	}
+
+	require.NotNil(t, r.Playout)
+	assert.Positive(t, r.Playout.Delay.N, "tone bursts were heard")
+	assert.Positive(t, r.Playout.Delay.MedianMS)
+	assert.Less(t, r.Playout.Delay.MaxMS, 500.0, "a burst is heard before the next is sent")
+	assert.GreaterOrEqual(t, r.Playout.TargetDelayMS, 20.0, "the jitter buffer's floor")
 
 	require.NotNil(t, r.Idle)
 	assert.Equal(t, 5, r.Idle.Clients)
 	assert.Positive(t, r.Idle.HeapKiBPerClient)
 	assert.Positive(t, r.Idle.GoroutinesPerClient)
 
-	assert.Len(t, r.Targets, 6, "a target per goal")
+	assert.Len(t, r.Targets, 10, "a target per goal: 2 per codec, capacity, playout and 4 others")
 }
 
 func checkLatency(t *testing.T, what string, l latency, n int) {
@@ -116,11 +142,19 @@ func TestFlags(t *testing.T) {
 	o, err = parseFlags(nil, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, fullConfig.IdleClients, o.IdleClients)
+	assert.Equal(t, []string{codecOpus, codecPCMU}, o.Codecs, "both codecs by default")
+
+	o, err = parseFlags([]string{"-pcmu"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{codecPCMU}, o.Codecs, "-pcmu: PCMU only")
+	pcmuOnly = false
 
 	for _, args := range [][]string{
 		{"-parts", "setup,bogus"},
 		{"-parts", ","},
 		{"-calls", "0"},
+		{"-codecs", "opus,g729"},
+		{"-capacity-step", "50", "-capacity-max", "40"},
 		{"-t", "-1s"},
 		{"extra"},
 	} {
