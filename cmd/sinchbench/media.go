@@ -95,7 +95,7 @@ func runPlayout(ctx context.Context, cfg config, rep *report, say func(string, .
 type mediaReport struct {
 	Codec string      `json:"codec"`
 	SDK   mediaStats  `json:"sdk"`
-	Raw *mediaStats `json:"raw,omitempty"`
+	Raw   *mediaStats `json:"raw,omitempty"`
 	// Ratios are SDK / raw; zero when raw pion was not measured.
 	RatioCPU        float64 `json:"ratio_cpu,omitempty"`
 	RatioHeap       float64 `json:"ratio_heap,omitempty"`
