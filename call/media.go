@@ -304,6 +304,9 @@ func (a *actor) startMedia() {
 	c := a.c
 	fallback := c.s.AudioSource(c.id)
 	m.audio = rtc.NewAudioSenderFunc(a.audioTrack, func(dst []int16) ([]int16, int, int) { return c.nextFrame(dst, fallback) })
+	if err := m.audio.SetOpusComplexity(c.s.OpusComplexity()); err != nil {
+		c.log.Debug("Opus complexity refused: the default is used", "err", err) // Build checked it
+	}
 	a.stats.setAudio(m.audio, nil)
 	runPipeline(m, c, "audio sender", m.audio.Run)
 	if a.videoTrack != nil {

@@ -415,12 +415,14 @@ func TestWidebandToneOverOpusNotPCMU(t *testing.T) {
 		freq  float64
 		heard bool
 		wav   bool // the tone comes from a 16 kHz WAV file
+		cheap bool // the caller's Opus encoder runs at complexity 1
 	}{
-		{"opus 6 kHz", false, 6000, true, false},
-		{"pcmu 6 kHz", true, 6000, false, false},
-		{"pcmu 1 kHz", true, 1000, true, false},
-		{"opus 6 kHz from a 16 kHz WAV", false, 6000, true, true},
-		{"pcmu 6 kHz from a 16 kHz WAV", true, 6000, false, true},
+		{"opus 6 kHz", false, 6000, true, false, false},
+		{"pcmu 6 kHz", true, 6000, false, false, false},
+		{"pcmu 1 kHz", true, 1000, true, false, false},
+		{"opus 6 kHz from a 16 kHz WAV", false, 6000, true, true, false},
+		{"pcmu 6 kHz from a 16 kHz WAV", true, 6000, false, true, false},
+		{"opus 6 kHz at complexity 1", false, 6000, true, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := ocratest.NewServer()
@@ -428,6 +430,9 @@ func TestWidebandToneOverOpusNotPCMU(t *testing.T) {
 			var opts []func(*sinch.SinchClientBuilder)
 			if tc.pcmu {
 				opts = append(opts, func(b *sinch.SinchClientBuilder) { b.PCMUOnly() })
+			}
+			if tc.cheap {
+				opts = append(opts, func(b *sinch.SinchClientBuilder) { b.OpusComplexity(1) })
 			}
 			alice, bob := startClient(t, srv, "alice", opts...), startClient(t, srv, "bob")
 			bobHears, err := audio.NewToneDetectorAt(500*time.Millisecond, 16000)

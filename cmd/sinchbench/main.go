@@ -60,6 +60,10 @@ import (
 // (withCodec), which run one at a time.
 var pcmuOnly bool
 
+// opusComplexity is -opus-complexity: the Opus encoder complexity of every
+// client (the builder's OpusComplexity) and raw peer; 0: the SDK's default.
+var opusComplexity int
+
 // Parts of a run, as named by -parts.
 const (
 	partRegistration = "registration"
@@ -174,6 +178,7 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 	fs.DurationVar(&o.MediaDuration, "t", fullConfig.MediaDuration, "how long the media calls talk")
 	fs.IntVar(&o.IdleClients, "idle", fullConfig.IdleClients, "idle started clients")
 	fs.BoolVar(&pcmuOnly, "pcmu", false, "calls negotiate PCMU only (the builder's PCMUOnly), not Opus; the media parts measure PCMU only")
+	fs.IntVar(&opusComplexity, "opus-complexity", 0, "Opus encoder complexity, 1 to 10 (the builder's OpusComplexity); 0: the SDK's default")
 	codecs := fs.String("codecs", strings.Join(allCodecs, ","), "codecs the media parts measure, in order (capacity and playout: the first): "+strings.Join(allCodecs, ", "))
 	fs.IntVar(&o.CapacityStep, "capacity-step", fullConfig.CapacityStep, "the capacity search tries this many calls, then twice as many, ...")
 	fs.IntVar(&o.CapacityMax, "capacity-max", fullConfig.CapacityMax, "the capacity search stops at this many calls")
@@ -254,6 +259,9 @@ func (c config) validate() error {
 		if n < 1 {
 			return fmt.Errorf("%s must be at least 1, not %d", name, n)
 		}
+	}
+	if opusComplexity != 0 && (opusComplexity < 1 || opusComplexity > 10) {
+		return fmt.Errorf("-opus-complexity must be from 1 to 10, not %d", opusComplexity)
 	}
 	if c.CapacityMax < c.CapacityStep {
 		return fmt.Errorf("-capacity-max (%d) must be at least -capacity-step (%d)", c.CapacityMax, c.CapacityStep)

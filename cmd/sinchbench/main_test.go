@@ -132,6 +132,7 @@ func TestJSONToStdoutReplacesTheTable(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
+	t.Cleanup(func() { pcmuOnly, opusComplexity = false, 0 })
 	o, err := parseFlags([]string{"-short", "-calls", "7"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, 7, o.MediaCalls, "an explicit size wins over -short")
@@ -154,6 +155,7 @@ func TestFlags(t *testing.T) {
 		{"-parts", ","},
 		{"-calls", "0"},
 		{"-codecs", "opus,g729"},
+		{"-opus-complexity", "11"},
 		{"-capacity-step", "50", "-capacity-max", "40"},
 		{"-t", "-1s"},
 		{"extra"},

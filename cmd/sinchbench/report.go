@@ -44,6 +44,8 @@ type reportConfig struct {
 	MediaSeconds float64  `json:"media_seconds"`
 	IdleClients  int      `json:"idle_clients"`
 	Codecs       []string `json:"codecs"`
+	// OpusComplexity is -opus-complexity; 0: the SDK's default.
+	OpusComplexity int `json:"opus_complexity,omitempty"`
 }
 
 // latency summarises durations in milliseconds.
@@ -73,7 +75,7 @@ func newReport(cfg config) *report {
 		Config: reportConfig{
 			Parts: cfg.Parts, Clients: cfg.Clients, SetupCalls: cfg.SetupCalls,
 			MediaCalls: cfg.MediaCalls, MediaSeconds: cfg.MediaDuration.Seconds(), IdleClients: cfg.IdleClients,
-			Codecs: cfg.Codecs,
+			Codecs: cfg.Codecs, OpusComplexity: opusComplexity,
 		},
 		Targets: []target{},
 	}
