@@ -35,7 +35,10 @@ func (f SinkFunc) WriteFrame(frame []int16) error {
 // buffer adapting its delay: a frame it inserts to grow its delay repeats
 // the timestamp of the frame that follows it (the sender's timeline did not
 // move), and when it shrinks its delay by skipping a missing slot the next
-// timestamp is a frame further on. Timestamps wrap at 2^32 as RTP's do.
+// timestamp is a frame further on. And when the buffer rebases its
+// timeline (the sender's timestamps jumped, or a stall made a run of
+// packets late), they jump with the packets, forward or back. Timestamps
+// wrap at 2^32 as RTP's do.
 type TimedSink interface {
 	Sink
 	WriteFrameAt(frame []int16, rtpTimestamp uint32) error

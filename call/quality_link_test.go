@@ -360,9 +360,10 @@ func (r *stampRecorder) snapshot() (plain int, stamps []uint32) {
 // the packets, a sink that asks for timestamps gets every frame with its
 // RTP timestamp (Opus: 48 kHz clock), one frame (960) apart, the concealed
 // frames of the lost packets included. The only other steps are the jitter
-// buffer adapting its delay (audio.TimedSink: an inserted frame repeats a
-// timestamp, a skipped missing slot makes a two-frame step), which its 5
-// ms/s decay allows about once in 4 s: far fewer than the losses.
+// buffer adapting its delay or rebasing after a stall (audio.TimedSink),
+// which a 3 s window sees a few times at most on a loaded machine: far
+// fewer than the losses, each of which would be a step if the concealed
+// frames did not carry their slot's timestamp.
 func TestTimedSinkGetsRTPTimestampsAcrossLoss(t *testing.T) {
 	srv := ocratest.NewServer()
 	t.Cleanup(srv.Close)
@@ -385,14 +386,12 @@ func TestTimedSinkGetsRTPTimestampsAcrossLoss(t *testing.T) {
 	require.Zero(t, plain, "a TimedSink gets WriteFrameAt only")
 	require.Greater(t, len(stamps), 100, "3 s of frames")
 	require.GreaterOrEqual(t, int64(lost), int64(5), "the link lost packets")
-	adapted := 0
+	var odd []int32
 	for i := 1; i < len(stamps); i++ {
-		step := stamps[i] - stamps[i-1]
-		require.Contains(t, []uint32{0, 960, 1920}, step, "frame %d: one 20 ms Opus frame after the one before, or an adaptation", i)
-		if step != 960 {
-			adapted++
+		if step := stamps[i] - stamps[i-1]; step != 960 {
+			odd = append(odd, int32(step))
 		}
 	}
-	t.Logf("%d steps of other than one frame", adapted)
-	require.LessOrEqual(t, adapted, 2, "lost packets are concealed in their slots, not skipped")
+	t.Logf("steps of other than one frame: %v", odd)
+	require.LessOrEqual(t, len(odd), 3, "lost packets are concealed in their slots, one frame after the one before")
 }
