@@ -3,6 +3,8 @@ package call_test
 import (
 	"fmt"
 	"net"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,11 +67,28 @@ func newLink(t *testing.T, users ...string) map[string]*linkEnd {
 	require.NoError(t, wan.Start())
 	t.Cleanup(func() {
 		require.NoError(t, wan.Stop())
+		// Stop does not wait for the router's goroutine, which may still be
+		// handing a chunk to a delay filter; closing the filter under it
+		// would block it for good (a leak goleak reports).
+		waitRouterStopped()
 		for _, e := range ends {
 			require.NoError(t, e.delay.Close())
 		}
 	})
 	return ends
+}
+
+// waitRouterStopped waits, up to 2 s, until no vnet router goroutine runs
+// (the tests of this package do not run in parallel).
+func waitRouterStopped() {
+	buf := make([]byte, 1<<20)
+	for range 200 {
+		n := runtime.Stack(buf, true)
+		if !strings.Contains(string(buf[:n]), "vnet.(*Router).Start.func1") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // onLink makes a client's peer connections use e's virtual network, with
