@@ -14,7 +14,7 @@ import (
 
 // signallingDown cuts alice's network to the server (alice reaches it
 // through px) and waits until she is reconnecting; bob stays connected.
-func signallingDown(t *testing.T, px *proxy, alice *peer) {
+func signallingDown(t *testing.T, px *serverProxy, alice *peer) {
 	t.Helper()
 	px.Freeze() // new connections hang until Thaw
 	px.Cut()
@@ -27,12 +27,11 @@ func signallingDown(t *testing.T, px *proxy, alice *peer) {
 func TestCallFaultTable(t *testing.T) {
 	cases := []struct {
 		fault string
-		run   func(t *testing.T) (outcome string, recovery time.Duration)
+		run   func(t *testing.T, tr transport) (outcome string, recovery time.Duration)
 	}{
-		{"hangup while the hanging-up side's signalling is down", func(t *testing.T) (string, time.Duration) {
-			srv := ocratest.NewServer()
-			t.Cleanup(srv.Close)
-			px := newProxy(t, srv.URL())
+		{"hangup while the hanging-up side's signalling is down", func(t *testing.T, tr transport) (string, time.Duration) {
+			srv := tr.server(t)
+			px := newServerProxy(t, srv)
 			alice := newPeer(t, srv, px.URL(), "alice")
 			bob := newPeer(t, srv, srv.URL(), "bob")
 			out, in := establish(t, alice, bob)
@@ -48,10 +47,9 @@ func TestCallFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, alice, bob)
 			return "alice's call ends HungUp at once; her Leave is sent once she reconnects: bob's call ends HungUp, not Inactive", d
 		}},
-		{"call placed while reconnecting", func(t *testing.T) (string, time.Duration) {
-			srv := ocratest.NewServer()
-			t.Cleanup(srv.Close)
-			px := newProxy(t, srv.URL())
+		{"call placed while reconnecting", func(t *testing.T, tr transport) (string, time.Duration) {
+			srv := tr.server(t)
+			px := newServerProxy(t, srv)
 			alice := newPeer(t, srv, px.URL(), "alice")
 			bob := newPeer(t, srv, srv.URL(), "bob")
 			signallingDown(t, px, alice)
@@ -73,9 +71,8 @@ func TestCallFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, alice, bob)
 			return "fails at once (Failure): `" + details.Error.Error() + "`; after the reconnect the next call connects", d
 		}},
-		{"server lost both instances under an established call", func(t *testing.T) (string, time.Duration) {
-			srv := ocratest.NewServer()
-			t.Cleanup(srv.Close)
+		{"server lost both instances under an established call", func(t *testing.T, tr transport) (string, time.Duration) {
+			srv := tr.server(t)
 			inactive := func(b *sinch.SinchClientBuilder) { b.MediaInactiveTimeout(3 * time.Second) }
 			alice := newPeer(t, srv, srv.URL(), "alice", inactive)
 			bob := newPeer(t, srv, srv.URL(), "bob", inactive)
@@ -97,12 +94,14 @@ func TestCallFaultTable(t *testing.T) {
 		}},
 	}
 	var results []faultResult
-	for _, tc := range cases {
-		t.Run(tc.fault, func(t *testing.T) {
-			outcome, d := tc.run(t)
-			results = append(results, faultResult{tc.fault, outcome, d})
-		})
-	}
+	forEachTransport(t, func(t *testing.T, tr transport) {
+		for _, tc := range cases {
+			t.Run(tc.fault, func(t *testing.T) {
+				outcome, d := tc.run(t, tr)
+				results = append(results, faultResult{tr.name + ": " + tc.fault, outcome, d})
+			})
+		}
+	})
 	for _, r := range results {
 		t.Logf("| %s | %s | %v |", r.fault, r.outcome, r.recovery.Round(time.Millisecond))
 	}

@@ -103,7 +103,8 @@ func newHeldTokens(srv *ocratest.Server, user string) *heldTokens {
 // Issue 13.3: while the application takes its time to hand over the token
 // of an extension, the client still notices a lost channel and reconnects.
 func TestSlowTokenAtExtensionKeepsTheClientListening(t *testing.T) {
-	srv := ocratest.NewServer(ocratest.WithInstanceTTL(6*time.Second), ocratest.WithTTLWindow(time.Second))
+	// The WebSocket: Disconnect makes it reconnect (PubNub polls again).
+	srv := ocratest.NewServer(ocratest.WithWebSocket(), ocratest.WithInstanceTTL(6*time.Second), ocratest.WithTTLWindow(time.Second))
 	defer srv.Close()
 	lst := newHeldTokens(srv, "alice")
 	reconnected := make(chan struct{}, 4)
@@ -178,7 +179,9 @@ func buildClient(t *testing.T, srv *ocratest.Server, user string, opts ...peerOp
 // once meets a growing reconnect delay, not a reconnect storm: the backoff
 // is reset only by a connection that answered a ping.
 func TestFlappingServerMeetsAGrowingBackoff(t *testing.T) {
-	srv := ocratest.NewServer()
+	// The WebSocket: over PubNub a dropped poll is made again from its
+	// cursor, not a reconnect, so drops cannot make a reconnect storm.
+	srv := ocratest.NewServer(ocratest.WithWebSocket())
 	defer srv.Close()
 	var mu sync.Mutex
 	var attempts []int
@@ -242,15 +245,17 @@ func flood(t *testing.T, conn *pubsub.WSConn, channel string, n int) {
 // must not run a second connection into the call engine beside the old
 // one (the race detector watches the call engine's state).
 func TestFailedClientRestartsWithoutTheOldChannel(t *testing.T) {
-	srv := ocratest.NewServer(ocratest.WithConfigRefreshInterval(time.Second))
+	// The WebSocket: the hold proxy holds WebSocket connections.
+	srv := ocratest.NewServer(ocratest.WithWebSocket(), ocratest.WithConfigRefreshInterval(time.Second))
 	defer srv.Close()
 	hp := newHoldProxy(t, srv.URL())
 	alice := newPeer(t, srv, hp.URL(), "alice", func(b *sinch.SinchClientBuilder) { b.PingInterval(time.Hour) })
 	old := srv.Instances("alice")[0].ID
+	oldSignal := srv.Instances("alice")[0].SignalChannel
 	mallory := publisher(t, srv, "mallory")
 
 	hp.Hold()
-	flood(t, mallory, pubsub.PrefixSignal+old, 100) // waits in the proxy
+	flood(t, mallory, oldSignal, 100) // waits in the proxy
 	srv.InjectFault(ocratest.Fault{Method: http.MethodGet, Path: "/instances/" + old + "/config", Status: http.StatusForbidden, Times: 1})
 	require.Eventually(t, func() bool { return !alice.IsStarted() }, 10*time.Second, time.Millisecond, "the refresh fails the client")
 	require.ErrorContains(t, alice.WaitStarted(waitCtx(t)), "refreshing the configuration")
@@ -265,12 +270,12 @@ func TestFailedClientRestartsWithoutTheOldChannel(t *testing.T) {
 	var current string
 	for _, in := range srv.Instances("alice") {
 		if in.ID != old {
-			current = in.ID
+			current = in.SignalChannel
 		}
 	}
 	require.NotEmpty(t, current, "the new instance")
 	var wg sync.WaitGroup
-	wg.Go(func() { flood(t, mallory, pubsub.PrefixSignal+current, 100) })
+	wg.Go(func() { flood(t, mallory, current, 100) })
 	hp.Release() // whatever the old connection still had
 	wg.Wait()
 	require.True(t, alice.IsStarted())
@@ -290,18 +295,25 @@ func TestRealtimeChannelUsesTheWrappedTransportsTLS(t *testing.T) {
 }
 
 // Issue 13.9: the realtime channel goes through the proxy of the
-// HTTPClient's transport, inside a middleware, as REST does.
+// HTTPClient's transport, inside a middleware, as REST does: the WebSocket
+// tunnelled, PubNub's requests forwarded like REST's.
 func TestRealtimeChannelGoesThroughTheTransportsProxy(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
-	fp := newForwardProxy(t)
-	tr := &http.Transport{Proxy: http.ProxyURL(fp.url)}
-	defer tr.CloseIdleConnections()
-	startedPeer(t, srv, srv.URL(), "alice", withTamper(newTamper(tr)))
-	forwarded, tunnels := fp.counts()
-	require.Positive(t, forwarded, "REST requests through the proxy")
-	require.Equal(t, 1, tunnels, "the realtime channel tunnelled through the proxy")
-	require.True(t, srv.Instances("alice")[0].Online)
+	forEachTransport(t, func(t *testing.T, trp transport) {
+		srv := trp.server(t)
+		fp := newForwardProxy(t)
+		tr := &http.Transport{Proxy: http.ProxyURL(fp.url)}
+		defer tr.CloseIdleConnections()
+		p := startedPeer(t, srv, srv.URL(), "alice", withTamper(newTamper(tr)))
+		forwarded, tunnels := fp.counts()
+		require.Positive(t, forwarded, "REST requests through the proxy")
+		if trp.polls {
+			require.True(t, fp.sawPubNub(), "PubNub's subscribes forwarded by the proxy")
+		} else {
+			require.Equal(t, 1, tunnels, "the realtime channel tunnelled through the proxy")
+		}
+		require.True(t, srv.Instances("alice")[0].Online)
+		p.Terminate() // its polls end before the proxy closes
+	})
 }
 
 // opaque is a middleware that does not say what it wraps.
@@ -310,9 +322,17 @@ type opaque struct{ next http.RoundTripper }
 func (o opaque) RoundTrip(r *http.Request) (*http.Response, error) { return o.next.RoundTrip(r) }
 
 // Issue 13.9, the rule: a middleware without Unwrap hides the transport's
-// settings from the realtime channel, and the error says so.
+// settings from the WebSocket, and the error says so. PubNub sends its
+// requests with the middleware itself: it starts.
 func TestMiddlewareWithoutUnwrapIsNamedInTheError(t *testing.T) {
-	srv := ocratest.NewServer(ocratest.WithTLS())
+	pn := ocratest.NewServer(ocratest.WithTLS())
+	defer pn.Close()
+	startedPeer(t, pn, pn.URL(), "alice", func(b *sinch.SinchClientBuilder) {
+		b.HTTPClient(&http.Client{Transport: opaque{pn.Client().Transport}})
+	})
+	require.True(t, pn.Instances("alice")[0].Online, "PubNub through the opaque middleware")
+
+	srv := ocratest.NewServer(ocratest.WithWebSocket(), ocratest.WithTLS())
 	defer srv.Close()
 	p := buildPeer(t, srv, srv.URL(), "alice", func(b *sinch.SinchClientBuilder) {
 		b.HTTPClient(&http.Client{Transport: opaque{srv.Client().Transport}})

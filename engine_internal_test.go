@@ -99,7 +99,9 @@ func (c withCursor) Cursor() pubsub.Cursor { return c.cur }
 // A reconnect of the same instance resumes where the lost connection's
 // cursor stood; a new instance starts afresh.
 func TestReconnectResumesTheLostConnectionsCursor(t *testing.T) {
-	srv := ocratest.NewServer()
+	// The WebSocket, because Disconnect makes it reconnect (PubNub polls
+	// again); the cursors are the test's own.
+	srv := ocratest.NewServer(ocratest.WithWebSocket())
 	defer srv.Close()
 	c, err := GetSinchClientBuilder().ApplicationKey(srv.ApplicationKey()).EnvironmentHost(srv.URL()).
 		UserID("alice").ReconnectDelay(func(int) time.Duration { return 10 * time.Millisecond }).Build()

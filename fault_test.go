@@ -18,14 +18,13 @@ import (
 // that reach the server through the proxy.
 type faultEnv struct {
 	srv        *ocratest.Server
-	px         *proxy
+	px         *serverProxy
 	alice, bob *peer
 }
 
-func newFaultEnv(t *testing.T, opts ...ocratest.Option) *faultEnv {
-	srv := ocratest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	px := newProxy(t, srv.URL())
+func newFaultEnv(t *testing.T, tr transport, opts ...ocratest.Option) *faultEnv {
+	srv := tr.server(t, opts...)
+	px := newServerProxy(t, srv)
 	return &faultEnv{
 		srv:   srv,
 		px:    px,
@@ -67,10 +66,10 @@ type faultResult struct {
 func TestFaultTable(t *testing.T) {
 	cases := []struct {
 		fault string
-		run   func(t *testing.T) (outcome string, recovery time.Duration)
+		run   func(t *testing.T, tr transport) (outcome string, recovery time.Duration)
 	}{
-		{"server restarted while idle (1 s down)", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"server restarted while idle (1 s down)", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			start := time.Now()
 			e.srv.Restart(ocratest.Downtime(time.Second))
 			d := e.bothReconnect(t, start)
@@ -78,8 +77,8 @@ func TestFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return "recovers, same instances; next call connects", d
 		}},
-		{"server restarted with data loss while idle", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"server restarted with data loss while idle", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			start := time.Now()
 			e.srv.Restart(ocratest.ForgetInstances())
 			d := e.bothReconnect(t, start)
@@ -88,22 +87,28 @@ func TestFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return "recovers with new instances (credentials asked again); next call connects", d
 		}},
-		{"server restarted while ringing", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"server restarted while ringing", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			out, outRec := e.alice.callUser(t, "bob")
 			in := waitFor(t, e.bob.incoming, 20*time.Second, "bob's incoming call")
 			start := time.Now()
 			e.srv.Restart()
-			d := e.bothReconnect(t, start)
+			var d time.Duration
+			if !tr.polls { // PubNub polls again from the same cursor: nothing to recover
+				d = e.bothReconnect(t, start)
+			}
 			require.NoError(t, in.Answer())
 			waitClosed(t, outRec.established, 20*time.Second, "the call established after the restart")
 			require.NoError(t, out.Hangup())
 			waitClosed(t, e.bob.record(in).ended, 20*time.Second, "bob's call ended")
 			requireEachCallEndedOnce(t, e.alice, e.bob)
+			if tr.polls {
+				return "no reconnect (the polls resume from their cursor); the ringing call is answered, connects and hangs up (HungUp both)", d
+			}
 			return "recovers; the ringing call is answered, connects and hangs up (HungUp both)", d
 		}},
-		{"server restarted with data loss while ringing", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"server restarted with data loss while ringing", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			out, outRec := e.alice.callUser(t, "bob")
 			in := waitFor(t, e.bob.incoming, 20*time.Second, "bob's incoming call")
 			start := time.Now()
@@ -117,8 +122,8 @@ func TestFaultTable(t *testing.T) {
 			return fmt.Sprintf("recovers with new instances; the ringing call ends once on each side (%v / %v); next call connects",
 				out.Details().EndCause, in.Details().EndCause), d
 		}},
-		{"server restarted while established", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"server restarted while established", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			out, in := establish(t, e.alice, e.bob)
 			start := time.Now()
 			e.srv.Restart(ocratest.Downtime(time.Second))
@@ -130,8 +135,8 @@ func TestFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return "recovers; the call stays established and hangs up (HungUp both)", d
 		}},
-		{"server restarted with data loss while established", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"server restarted with data loss while established", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			out, in := establish(t, e.alice, e.bob)
 			start := time.Now()
 			e.srv.Restart(ocratest.ForgetInstances())
@@ -143,13 +148,16 @@ func TestFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return fmt.Sprintf("recovers with new instances; the call stays up until hung up; bob's side ends %v", in.Details().EndCause), d
 		}},
-		{"WebSocket dropped mid-signalling (TCP cut)", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"realtime connection cut mid-signalling (TCP cut)", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			out, outRec := e.alice.callUser(t, "bob")
 			in := waitFor(t, e.bob.incoming, 20*time.Second, "bob's incoming call")
 			start := time.Now()
 			e.px.Cut() // while bob's Ack is on its way
-			d := e.bothReconnect(t, start)
+			var d time.Duration
+			if !tr.polls { // PubNub polls again from the same cursor: nothing to recover
+				d = e.bothReconnect(t, start)
+			}
 			_ = in.Answer()
 			select {
 			case <-outRec.established:
@@ -161,11 +169,15 @@ func TestFaultTable(t *testing.T) {
 			waitClosed(t, e.bob.record(in).ended, 30*time.Second, "bob's call ends")
 			e.callWorks(t)
 			requireEachCallEndedOnce(t, e.alice, e.bob)
-			return fmt.Sprintf("recovers; the call in setup ends once on each side (%v / %v); next call connects",
-				out.Details().EndCause, in.Details().EndCause), d
+			how := "recovers"
+			if tr.polls {
+				how = "no reconnect (the polls resume from their cursor)"
+			}
+			return fmt.Sprintf("%s; the call in setup ends once on each side (%v / %v); next call connects",
+				how, out.Details().EndCause, in.Details().EndCause), d
 		}},
-		{"503 storm on re-registration (10 refusals)", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"503 storm on re-registration (10 refusals)", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			e.srv.InjectFault(ocratest.Fault{Method: http.MethodPost, Path: "/instances", Status: 503, Times: 10})
 			start := time.Now()
 			e.srv.Restart(ocratest.ForgetInstances())
@@ -174,9 +186,8 @@ func TestFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return "recovers after backoff; next call connects", d
 		}},
-		{"503 storm on registration at Start", func(t *testing.T) (string, time.Duration) {
-			srv := ocratest.NewServer()
-			t.Cleanup(srv.Close)
+		{"503 storm on registration at Start", func(t *testing.T, tr transport) (string, time.Duration) {
+			srv := tr.server(t)
 			srv.InjectFault(ocratest.Fault{Path: "/instances", Status: 503})
 			carol := buildPeer(t, srv, srv.URL(), "carol")
 			require.NoError(t, carol.Start())
@@ -187,8 +198,8 @@ func TestFaultTable(t *testing.T) {
 			require.Contains(t, serr.Error(), "try again later")
 			return "fails: " + serr.Error(), 0
 		}},
-		{"stalled server: network frozen 3 s", func(t *testing.T) (string, time.Duration) {
-			e := newFaultEnv(t)
+		{"stalled server: network frozen 3 s", func(t *testing.T, tr transport) (string, time.Duration) {
+			e := newFaultEnv(t, tr)
 			e.px.Freeze()
 			for _, p := range []*peer{e.alice, e.bob} {
 				err := waitFor(t, p.reconnecting, 20*time.Second, p.user+" notices")
@@ -202,9 +213,8 @@ func TestFaultTable(t *testing.T) {
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return "pings time out (RequestTimeout), reconnects once the network thaws; next call connects", d
 		}},
-		{"stalled server at Start", func(t *testing.T) (string, time.Duration) {
-			srv := ocratest.NewServer()
-			t.Cleanup(srv.Close)
+		{"stalled server at Start", func(t *testing.T, tr transport) (string, time.Duration) {
+			srv := tr.server(t)
 			srv.InjectFault(ocratest.Fault{Path: "/instances", Stall: -1})
 			carol := buildPeer(t, srv, srv.URL(), "carol", func(b *sinch.SinchClientBuilder) { b.RequestTimeout(time.Second) })
 			require.NoError(t, carol.Start())
@@ -213,9 +223,9 @@ func TestFaultTable(t *testing.T) {
 			require.ErrorContains(t, err, "deadline exceeded")
 			return "fails after RequestTimeout: " + firstLine(err.Error()), 0
 		}},
-		{"server gone for good, MaxReconnects(3)", func(t *testing.T) (string, time.Duration) {
-			srv := ocratest.NewServer()
-			px := newProxy(t, srv.URL())
+		{"server gone for good, MaxReconnects(3)", func(t *testing.T, tr transport) (string, time.Duration) {
+			srv := ocratest.NewServer(tr.opts...)
+			px := newServerProxy(t, srv)
 			carol := newPeer(t, srv, px.URL(), "carol", func(b *sinch.SinchClientBuilder) { b.MaxReconnects(3) })
 			start := time.Now()
 			srv.Close()
@@ -223,28 +233,30 @@ func TestFaultTable(t *testing.T) {
 			require.ErrorContains(t, err, "gave up reconnecting after 3 attempts")
 			return "fails: " + firstLine(err.Error()), time.Since(start)
 		}},
-		{"server clock 20 min ahead", func(t *testing.T) (string, time.Duration) {
+		{"server clock 20 min ahead", func(t *testing.T, tr transport) (string, time.Duration) {
 			ahead := func() time.Time { return time.Now().Add(20 * time.Minute) }
-			e := newFaultEnv(t, ocratest.WithClock(ahead))
+			e := newFaultEnv(t, tr, ocratest.WithClock(ahead))
 			e.callWorks(t)
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return "starts (signing clock corrected from the Date header); call connects", 0
 		}},
-		{"server clock 20 min behind", func(t *testing.T) (string, time.Duration) {
+		{"server clock 20 min behind", func(t *testing.T, tr transport) (string, time.Duration) {
 			behind := func() time.Time { return time.Now().Add(-20 * time.Minute) }
-			e := newFaultEnv(t, ocratest.WithClock(behind))
+			e := newFaultEnv(t, tr, ocratest.WithClock(behind))
 			e.callWorks(t)
 			requireEachCallEndedOnce(t, e.alice, e.bob)
 			return "starts (signing clock corrected from the Date header); call connects", 0
 		}},
 	}
 	var results []faultResult
-	for _, tc := range cases {
-		t.Run(tc.fault, func(t *testing.T) {
-			outcome, d := tc.run(t)
-			results = append(results, faultResult{tc.fault, outcome, d})
-		})
-	}
+	forEachTransport(t, func(t *testing.T, tr transport) {
+		for _, tc := range cases {
+			t.Run(tc.fault, func(t *testing.T) {
+				outcome, d := tc.run(t, tr)
+				results = append(results, faultResult{tr.name + ": " + tc.fault, outcome, d})
+			})
+		}
+	})
 	var b strings.Builder
 	b.WriteString("\n| Fault | Outcome | Recovery |\n| --- | --- | --- |\n")
 	for _, r := range results {

@@ -163,7 +163,7 @@ func TestBadServerICEServerDoesNotFailCalls(t *testing.T) {
 func TestAnswerWhileTheClientTerminates(t *testing.T) {
 	srv := ocratest.NewServer()
 	defer srv.Close()
-	p := newProxy(t, srv.URL())
+	p := newServerProxy(t, srv) // the REST host and the PubNub origin
 	alice := newPeer(t, srv, srv.URL(), "alice")
 	bob := newPeer(t, srv, p.URL(), "bob")
 	alice.callUser(t, "bob")

@@ -189,6 +189,7 @@ type forwardProxy struct {
 	mu        sync.Mutex
 	forwarded int
 	tunnels   int
+	pubnub    bool // a PubNub subscribe was forwarded
 	open      map[net.Conn]struct{}
 }
 
@@ -205,6 +206,13 @@ func (p *forwardProxy) counts() (forwarded, tunnels int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.forwarded, p.tunnels
+}
+
+// sawPubNub reports whether a PubNub subscribe was forwarded.
+func (p *forwardProxy) sawPubNub() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pubnub
 }
 
 func (p *forwardProxy) Close() {
@@ -224,6 +232,7 @@ func (p *forwardProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	p.forwarded++
+	p.pubnub = p.pubnub || strings.HasPrefix(r.URL.Path, "/v2/subscribe/")
 	p.mu.Unlock()
 	r.RequestURI = ""
 	resp, err := (&http.Transport{}).RoundTrip(r)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
 // proxy is a TCP proxy on 127.0.0.1 in front of a test server, to fault
@@ -42,6 +44,39 @@ func newProxy(t testing.TB, baseURL string) *proxy {
 	t.Cleanup(p.Close)
 	return p
 }
+
+// serverProxy puts proxies between the clients and both listeners of a
+// test server: its REST host and, over PubNub, its realtime origin, which
+// the configuration then names (ocratest's SetRealtimeAddr). Freeze, Thaw
+// and Cut act on both, as a fault of the client's own network would.
+type serverProxy struct {
+	rest     *proxy
+	realtime *proxy // nil with the WebSocket, which is on the REST host
+}
+
+func newServerProxy(t testing.TB, srv *ocratest.Server) *serverProxy {
+	t.Helper()
+	sp := &serverProxy{rest: newProxy(t, srv.URL())}
+	if addr := srv.RealtimeAddr(); addr != "" {
+		sp.realtime = newProxy(t, "http://"+addr)
+		srv.SetRealtimeAddr(sp.realtime.ln.Addr().String())
+	}
+	return sp
+}
+
+func (sp *serverProxy) each(f func(p *proxy)) {
+	f(sp.rest)
+	if sp.realtime != nil {
+		f(sp.realtime)
+	}
+}
+
+// URL is the REST proxy's base URL, the client's environment host.
+func (sp *serverProxy) URL() string { return sp.rest.URL() }
+func (sp *serverProxy) Freeze()     { sp.each((*proxy).Freeze) }
+func (sp *serverProxy) Thaw()       { sp.each((*proxy).Thaw) }
+func (sp *serverProxy) Cut()        { sp.each((*proxy).Cut) }
+func (sp *serverProxy) Close()      { sp.each((*proxy).Close) }
 
 // URL is the proxy's base URL, the client's environment host.
 func (p *proxy) URL() string { return "http://" + p.ln.Addr().String() }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/sinch-rtc-go/sinch/internal/errs"
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 )
 
@@ -22,16 +24,54 @@ type cursorConn interface {
 // hands every message to deliver. resume, when set, is where the previous
 // connection of the same instance stood.
 //
-// This is the one place that knows the transports. Today it dials the
-// WebSocket stand-in of protocol.md section 4 on the REST host, which has
-// no cursor. The PubNub transport (real-wire.md section 1) joins here,
-// chosen by the configuration's rtcConfig.mxpPubSubConfig.transport ("" or
-// "pubnub": PubNub; "websocket": this WebSocket), dialled with
-// pubsub.PubNubOptions filled from inst.config (mxpPubSubConfig's host and
-// keys, rtcProfile's channels), deliver as its Handler, the realtime
-// options' httpClient for its requests and resume as its cursor. Its
-// connection implements cursorConn.
-func (e *engine) dialRealtime(ctx context.Context, inst *instance, deliver pubsub.Handler, _ *pubsub.Cursor) (pubsub.Conn, error) {
+// This is the one place that knows the transports, chosen by the
+// configuration's rtcConfig.mxpPubSubConfig.transport: "" or "pubnub" is
+// PubNub (real-wire.md section 1) at the configuration's host and port,
+// whose requests go through the application's HTTPClient and whose
+// connection implements cursorConn; "websocket" is the stand-in of
+// protocol.md section 4 on the REST host, which has no cursor.
+func (e *engine) dialRealtime(ctx context.Context, inst *instance, deliver pubsub.Handler, resume *pubsub.Cursor) (pubsub.Conn, error) {
+	cfg := inst.config.RTCConfig.MXPPubSubConfig
+	switch cfg.Transport {
+	case "", ocra.TransportPubNub:
+		return e.dialPubNub(ctx, inst, deliver, resume)
+	case ocra.TransportWebSocket:
+		return e.dialWebSocket(ctx, inst, deliver)
+	}
+	return nil, &ocra.APIError{Status: http.StatusBadRequest, Code: ocra.CodeValidation,
+		Message: fmt.Sprintf("the configuration names realtime transport %s, which this SDK does not speak: update the SDK",
+			errs.Quote(cfg.Transport))}
+}
+
+// dialPubNub subscribes to the instance's channels on PubNub; it returns
+// once both first subscribes answered, within RequestTimeout.
+func (e *engine) dialPubNub(ctx context.Context, inst *instance, deliver pubsub.Handler, resume *pubsub.Cursor) (pubsub.Conn, error) {
+	cfg, profile := inst.config.RTCConfig.MXPPubSubConfig, inst.config.RTCProfile
+	o := pubsub.PubNubOptions{
+		Origin:                pubsub.PubNubOrigin(cfg.Hostname, cfg.Port),
+		BroadcastSubscribeKey: cfg.BroadcastSubscribeKey,
+		BroadcastChannel:      profile.BroadcastChannel,
+		SignalSubscribeKey:    cfg.SignalSubscribeKey,
+		SignalPublishKey:      cfg.SignalPublishKey,
+		SignalChannel:         profile.SignalChannel,
+		UUID:                  inst.creds.InstanceID,
+		Handler:               deliver,
+		HTTPClient:            e.cfg.realtime.httpClient,
+		RequestTimeout:        e.cfg.requestTimeout,
+		Logger:                e.log,
+	}
+	if resume != nil {
+		o.Resume = *resume
+	}
+	conn, err := pubsub.DialPubNub(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+// dialWebSocket dials the WebSocket on the REST host and subscribes.
+func (e *engine) dialWebSocket(ctx context.Context, inst *instance, deliver pubsub.Handler) (pubsub.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
 	defer cancel()
 	opts := e.cfg.realtime

@@ -2,6 +2,7 @@ package sinch_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,15 +14,39 @@ import (
 )
 
 func TestReconnectAfterTheChannelDrops(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
+	forEachTransport(t, testReconnectAfterTheChannelDrops)
+}
+
+func testReconnectAfterTheChannelDrops(t *testing.T, tr transport) {
+	srv := tr.server(t)
 	alice := newPeer(t, srv, srv.URL(), "alice")
 	before := srv.Instances("alice")[0].ID
 
-	srv.Disconnect("alice")
-	err := waitFor(t, alice.reconnecting, 20*time.Second, "OnClientReconnecting")
-	require.ErrorContains(t, err, "connection closed")
-	waitFor(t, alice.reconnected, 20*time.Second, "OnClientReconnected")
+	if tr.polls {
+		// PubNub: a dropped poll is not a lost channel. The client polls
+		// again from the same cursor; the Invite of a call placed while
+		// its polls are held back arrives once they are through.
+		bob := newPeer(t, srv, srv.URL(), "bob")
+		remove := srv.InjectFault(ocratest.Fault{Path: "/pubsub/v2/subscribe", Stall: 2 * time.Second})
+		require.Eventually(t, func() bool {
+			// A poll on its way when Drop came slips through: drop again.
+			srv.Disconnect("alice")
+			time.Sleep(100 * time.Millisecond)
+			return !srv.Instances("alice")[0].Online
+		}, 10*time.Second, time.Millisecond, "alice's polls are held back")
+		out, _ := bob.callUser(t, "alice")
+		require.Eventually(t, func() bool { return out.State() != call.Initiating }, 10*time.Second, time.Millisecond)
+		require.False(t, srv.Instances("alice")[0].Online, "the Invite went out while alice's polls were down")
+		remove()
+		in := waitFor(t, alice.incoming, 20*time.Second, "alice's incoming call")
+		require.NoError(t, in.Hangup())
+		require.Empty(t, alice.reconnecting, "no reconnect")
+	} else {
+		srv.Disconnect("alice")
+		err := waitFor(t, alice.reconnecting, 20*time.Second, "OnClientReconnecting")
+		require.ErrorContains(t, err, "connection closed")
+		waitFor(t, alice.reconnected, 20*time.Second, "OnClientReconnected")
+	}
 	insts := srv.Instances("alice")
 	require.Len(t, insts, 1)
 	require.Equal(t, before, insts[0].ID, "the instance survives a dropped channel")
@@ -31,8 +56,14 @@ func TestReconnectAfterTheChannelDrops(t *testing.T) {
 }
 
 func TestRestartThatForgetsInstancesRegistersAgain(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
+	forEachTransport(t, testRestartThatForgetsInstancesRegistersAgain)
+}
+
+// Over PubNub, the forgotten instance's channels are revoked (403): the
+// client reconnects, learns from REST that its instance is gone (40400)
+// and registers a new one.
+func testRestartThatForgetsInstancesRegistersAgain(t *testing.T, tr transport) {
+	srv := tr.server(t)
 	alice := newPeer(t, srv, srv.URL(), "alice")
 	before := srv.Instances("alice")[0].ID
 
@@ -64,8 +95,11 @@ func TestConfigRefreshThatFindsTheInstanceGoneRegistersAgain(t *testing.T) {
 }
 
 func TestReconnectGivesUpAfterMaxReconnects(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
+	forEachTransport(t, testReconnectGivesUpAfterMaxReconnects)
+}
+
+func testReconnectGivesUpAfterMaxReconnects(t *testing.T, tr transport) {
+	srv := tr.server(t)
 	alice := newPeer(t, srv, srv.URL(), "alice", func(b *sinch.SinchClientBuilder) { b.MaxReconnects(2) })
 	srv.InjectFault(ocratest.Fault{Path: "/pubsub", Status: http.StatusServiceUnavailable})
 
@@ -84,13 +118,22 @@ func TestReconnectDelayIsAskedForEachAttempt(t *testing.T) {
 	srv := ocratest.NewServer()
 	defer srv.Close()
 	attempts := make(chan int, 16)
+	var mu sync.Mutex
+	remove := func() {}
 	alice := newPeer(t, srv, srv.URL(), "alice", func(b *sinch.SinchClientBuilder) {
 		b.ReconnectDelay(func(attempt int) time.Duration {
 			attempts <- attempt
+			if attempt == 3 { // three attempts failed: the realtime channel heals
+				mu.Lock()
+				remove()
+				mu.Unlock()
+			}
 			return time.Millisecond
 		})
 	})
-	remove := srv.InjectFault(ocratest.Fault{Path: "/pubsub", Status: http.StatusServiceUnavailable, Times: 3})
+	mu.Lock()
+	remove = srv.InjectFault(ocratest.Fault{Path: "/pubsub", Status: http.StatusServiceUnavailable})
+	mu.Unlock()
 	defer remove()
 
 	srv.Disconnect("alice")
@@ -120,9 +163,12 @@ func TestTerminateBreaksTheReconnectLoop(t *testing.T) {
 }
 
 func TestUnansweredPingsCountAsALostChannel(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
-	px := newProxy(t, srv.URL())
+	forEachTransport(t, testUnansweredPingsCountAsALostChannel)
+}
+
+func testUnansweredPingsCountAsALostChannel(t *testing.T, tr transport) {
+	srv := tr.server(t)
+	px := newServerProxy(t, srv)
 	alice := newPeer(t, srv, px.URL(), "alice", func(b *sinch.SinchClientBuilder) {
 		b.RequestTimeout(time.Second).PingInterval(200 * time.Millisecond)
 	})

@@ -42,7 +42,7 @@ func TestSoak(t *testing.T) {
 	heapBefore := heapInUse()
 
 	srv := ocratest.NewServer()
-	px := newProxy(t, srv.URL())
+	px := newServerProxy(t, srv)
 	peers := make([]*peer, soakClients)
 	var answering sync.WaitGroup // Answer and Hangup run off the callback goroutine
 	for i := range peers {
@@ -140,7 +140,7 @@ func drain(p *peer) {
 }
 
 // soakFault injects one random fault.
-func soakFault(rng *rand.Rand, srv *ocratest.Server, px *proxy, peers []*peer) {
+func soakFault(rng *rand.Rand, srv *ocratest.Server, px *serverProxy, peers []*peer) {
 	switch rng.IntN(5) {
 	case 0:
 		srv.Disconnect(peers[rng.IntN(len(peers))].user)

@@ -15,7 +15,11 @@ import (
 )
 
 func TestCallAnsweredAndHungUpByCaller(t *testing.T) {
-	srv := ocratest.NewServer()
+	forEachTransport(t, testCallAnsweredAndHungUpByCaller)
+}
+
+func testCallAnsweredAndHungUpByCaller(t *testing.T, opts ...ocratest.Option) {
+	srv := ocratest.NewServer(opts...)
 	defer srv.Close()
 	alice := startClient(t, srv, "alice")
 	bob := startClient(t, srv, "bob")
@@ -146,8 +150,10 @@ func TestTonesBothWays(t *testing.T) {
 	in.rec.waitEnded(t)
 }
 
-func TestCallerCancels(t *testing.T) {
-	srv := ocratest.NewServer()
+func TestCallerCancels(t *testing.T) { forEachTransport(t, testCallerCancels) }
+
+func testCallerCancels(t *testing.T, opts ...ocratest.Option) {
+	srv := ocratest.NewServer(opts...)
 	defer srv.Close()
 	alice := startClient(t, srv, "alice")
 	bob := startClient(t, srv, "bob")
@@ -231,8 +237,10 @@ func TestInboundNoAnswer(t *testing.T) {
 	outRec.waitEnded(t)
 }
 
-func TestOtherDeviceAnswered(t *testing.T) {
-	srv := ocratest.NewServer()
+func TestOtherDeviceAnswered(t *testing.T) { forEachTransport(t, testOtherDeviceAnswered) }
+
+func testOtherDeviceAnswered(t *testing.T, opts ...ocratest.Option) {
+	srv := ocratest.NewServer(opts...)
 	defer srv.Close()
 	alice := startClient(t, srv, "alice")
 	bob1 := startClient(t, srv, "bob")

@@ -26,9 +26,12 @@ type rawPeer struct {
 	rest      *ocra.Client
 	broadcast string // its channels, as the server named them
 	signal    string
-	key       []byte // its instance key
-	conn      *pubsub.WSConn
-	rx        chan rawMessage
+	key       []byte          // its instance key
+	conn      pubsub.Conn     // PubNub or the WebSocket, as the server's config says
+	rx        chan rawMessage // its signal channel's messages
+	// invites are its broadcast channel's. Over PubNub the two channels are
+	// two polls: a caller's first messages may overtake its Invite.
+	invites chan rawMessage
 }
 
 // rawMessage is a whole MXP message received by a rawPeer, still sealed.
@@ -59,26 +62,44 @@ func newRawPeer(t *testing.T, srv *ocratest.Server, user string) *rawPeer {
 		signal:    resp.Config.RTCProfile.SignalChannel,
 		key:       key,
 		rx:        make(chan rawMessage, 256),
+		invites:   make(chan rawMessage, 16),
 	}
 	reasm := mxp.NewReassembler(0, 0)
-	p.conn, err = pubsub.Dial(ctx(t), rest.PubSubURL(), pubsub.DialOptions{
-		Header: rest.PubSubHeader(p.cr),
-		Handler: func(channel, text string) { // on the connection's read goroutine
-			f, err := mxp.ParseFrame(text)
-			if err != nil {
-				return
+	handler := func(channel, text string) { // on the connection's read goroutine
+		f, err := mxp.ParseFrame(text)
+		if err != nil {
+			return
+		}
+		if payload, complete, err := reasm.Add(f, time.Now()); err == nil && complete {
+			q := p.rx
+			if channel == p.broadcast {
+				q = p.invites
 			}
-			if payload, complete, err := reasm.Add(f, time.Now()); err == nil && complete {
-				select {
-				case p.rx <- rawMessage{channel, f.SessionID, payload}:
-				default:
-				}
+			select {
+			case q <- rawMessage{channel, f.SessionID, payload}:
+			default:
 			}
-		},
+		}
+	}
+	ps := resp.Config.RTCConfig.MXPPubSubConfig
+	if ps.Transport == ocra.TransportWebSocket {
+		ws, err := pubsub.Dial(ctx(t), rest.PubSubURL(), pubsub.DialOptions{Header: rest.PubSubHeader(p.cr), Handler: handler})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = ws.Close() })
+		require.NoError(t, ws.Subscribe(ctx(t), p.broadcast, p.signal))
+		p.conn = ws
+		return p
+	}
+	pn, err := pubsub.DialPubNub(ctx(t), pubsub.PubNubOptions{
+		Origin:                pubsub.PubNubOrigin(ps.Hostname, ps.Port),
+		BroadcastSubscribeKey: ps.BroadcastSubscribeKey, BroadcastChannel: p.broadcast,
+		SignalSubscribeKey: ps.SignalSubscribeKey, SignalPublishKey: ps.SignalPublishKey, SignalChannel: p.signal,
+		Handler:    handler,
+		HTTPClient: srv.Client(),
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = p.conn.Close() })
-	require.NoError(t, p.conn.Subscribe(ctx(t), p.broadcast, p.signal))
+	t.Cleanup(func() { _ = pn.Close() })
+	p.conn = pn
 	return p
 }
 
@@ -100,10 +121,16 @@ type received struct {
 // methods; others are skipped.
 func (p *rawPeer) next(t *testing.T, key []byte, methods ...mxp.Method) received {
 	t.Helper()
+	return p.nextOn(t, p.rx, key, methods...)
+}
+
+// nextOn is next on the queue q.
+func (p *rawPeer) nextOn(t *testing.T, q <-chan rawMessage, key []byte, methods ...mxp.Method) received {
+	t.Helper()
 	deadline := time.After(waitTimeout)
 	for {
 		select {
-		case rm := <-p.rx:
+		case rm := <-q:
 			plaintext, err := mxp.Open(key, rm.payload)
 			require.NoError(t, err, "a message on %s that does not open", rm.channel)
 			m, err := mxp.DecodeMessage(key, rm.payload)
@@ -151,7 +178,7 @@ type inviteOf struct {
 // nextInvite waits for an Invite on the peer's broadcast channel.
 func (p *rawPeer) nextInvite(t *testing.T) inviteOf {
 	t.Helper()
-	r := p.next(t, p.key, mxp.Invite)
+	r := p.nextOn(t, p.invites, p.key, mxp.Invite)
 	require.Equal(t, p.broadcast, r.channel, "Invites come on the broadcast channel")
 	key, err := base64.StdEncoding.DecodeString(r.m.NVPs[mxp.NVPKey])
 	require.NoError(t, err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 )
 
 const (
@@ -42,10 +41,14 @@ type call struct {
 	event    callEvent // what the callbacks say of it
 	answered bool      // ACE is queued
 	ended    bool      // DiCE is queued (or due no more)
+	// channel is the call's own channel (mxpSignalChannel), opaque and
+	// random, which the server reads; stopListen stops that.
+	channel    string
+	stopListen func()
 }
 
-// party is who an Invite comes from.
-type party struct{ user, instance string }
+// party is who an Invite comes from, and its signal channel.
+type party struct{ user, instance, channel string }
 
 func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ string) {
 	body, caller, ok := s.signedRequest(w, r, "")
@@ -69,7 +72,7 @@ func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ stri
 		return
 	}
 	key, keyText := randomKey(s.opts.sessionKeyBytes())
-	c := &call{caller: caller.id, key: key, event: ev}
+	c := &call{caller: caller.id, key: key, event: ev, channel: newChannel('C')}
 	var send func() // what goes out once the caller has the answer
 	var apiErr *ocra.APIError
 	if t.dest.Type == ocra.DestUserID && !t.hangup {
@@ -81,7 +84,10 @@ func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ stri
 		s.writeError(w, r, apiErr)
 		return
 	}
+	callID := req.CallID
+	c.stopListen = s.relay.listen(c.channel, func(m string) { s.forwardVirtual(callID, m) })
 	if !s.addCall(req.CallID, c) {
+		c.stopListen()
 		if c.endpoint != nil {
 			c.endpoint.end(outcomeFailed)
 		}
@@ -92,7 +98,7 @@ func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ stri
 	resp := ocra.CreateCallResponse{
 		CallID:            req.CallID,
 		MXPEncryptionKey:  keyText,
-		MXPSignalChannel:  pubsub.PrefixVirtual + req.CallID,
+		MXPSignalChannel:  c.channel,
 		StartTime:         s.opts.now().UTC(),
 		PublicCallHeaders: req.PublicCallHeaders,
 	}
@@ -133,7 +139,7 @@ func (s *Server) routeToUser(caller *instance, req *ocra.CreateCallRequest, t ta
 	routed.PublicCallHeaders = t.headers
 	invites := make([][]string, len(callees))
 	for i := range callees {
-		frames, err := invite(party{user: caller.userID, instance: caller.id}, &callees[i], &routed, key)
+		frames, err := invite(party{user: caller.userID, instance: caller.id, channel: caller.signalChannel}, &callees[i], &routed, key)
 		if err != nil {
 			return nil, apiError(ocra.CodeValidation, "cannot build the Invite of this call: "+err.Error())
 		}
@@ -142,7 +148,7 @@ func (s *Server) routeToUser(caller *instance, req *ocra.CreateCallRequest, t ta
 	}
 	return func() {
 		for i, frames := range invites {
-			s.publishAll(pubsub.PrefixBroadcast+c.callees[i], frames)
+			s.publishAll(callees[i].broadcastChannel, frames)
 		}
 	}, nil
 }
@@ -180,7 +186,7 @@ func (s *Server) routeToFarEnd(caller *instance, req *ocra.CreateCallRequest, t 
 		e.dtmfOf = id
 	}
 	c.endpoint = e
-	callerPeer := peer{instance: caller.id, channel: pubsub.PrefixSignal + caller.id}
+	callerPeer := peer{instance: caller.id, channel: caller.signalChannel}
 	return func() {
 		if !s.far.start(e, func(closing <-chan struct{}) { e.answerCall(callerPeer, offer, closing) }) {
 			e.end(outcomeServerClosed)
@@ -188,10 +194,10 @@ func (s *Server) routeToFarEnd(caller *instance, req *ocra.CreateCallRequest, t 
 	}, nil
 }
 
-// publishAll publishes the frames of one message to channel.
+// publishAll publishes the frames of one message to a broadcast channel.
 func (s *Server) publishAll(channel string, frames []string) {
 	for _, frame := range frames {
-		if s.hub.Publish(channel, frame) == 0 {
+		if !s.relay.publishBroadcast(channel, frame) {
 			s.log.Info("message not delivered: instance offline", "channel", channel)
 			return
 		}
@@ -239,7 +245,7 @@ func invite(caller party, callee *instance, req *ocra.CreateCallRequest, session
 	if err != nil {
 		return nil, err
 	}
-	m.From(mxp.Sender{User: caller.user, Instance: caller.instance, SignalChannel: pubsub.PrefixSignal + caller.instance})
+	m.From(mxp.Sender{User: caller.user, Instance: caller.instance, SignalChannel: caller.channel})
 	m.Address(callee.id)
 	return mxp.Encode(req.CallID, callee.key, m)
 }
@@ -255,32 +261,35 @@ func (s *Server) addCall(id string, c *call) bool {
 	return true
 }
 
-// forwardVirtual is the Hub's OnVirtual: what the caller publishes to
-// c.<callId> goes to the call's far end, if it has one; else what a
-// participant publishes goes, verbatim, to the signal channel of every
-// callee instance of the call but the sender.
-func (s *Server) forwardVirtual(from, channel, message string) {
-	id := strings.TrimPrefix(channel, pubsub.PrefixVirtual)
+// forwardVirtual is what the server does with a message published on the
+// channel of call id (mxpSignalChannel): only its caller knows that random
+// name. The message goes to the call's far end, if it has one; else,
+// verbatim, to the signal channel of every callee instance of the call.
+func (s *Server) forwardVirtual(id, message string) {
 	s.mu.Lock()
 	c := s.calls[id]
+	var channels []string
+	if c != nil {
+		for _, callee := range c.callees {
+			if in := s.instances[callee]; in != nil {
+				channels = append(channels, in.signalChannel)
+			}
+		}
+	}
 	s.mu.Unlock()
-	if c == nil || (from != c.caller && !slices.Contains(c.callees, from)) {
-		s.log.Info("virtual channel message dropped: not a participant of the call", "call", id, "instance", from)
+	if c == nil {
+		s.log.Info("call channel message dropped: the call is gone", "call", id)
 		return
 	}
 	if c.endpoint != nil {
-		if from == c.caller {
-			c.endpoint.receive(message)
-		}
+		c.endpoint.receive(message)
 		return
 	}
 	if s.isJoined(c, message) {
 		s.callAnswered(id)
 	}
-	for _, callee := range c.callees {
-		if callee != from {
-			s.hub.Publish(pubsub.PrefixSignal+callee, message)
-		}
+	for _, ch := range channels {
+		s.relay.publishSignal(ch, message)
 	}
 }
 

@@ -47,10 +47,14 @@ func offer(callID, callee string) ocra.CreateCallRequest {
 }
 
 func TestCallReachesEveryCalleeInstance(t *testing.T) {
-	s := newServer(t)
+	forEachTransport(t, testCallReachesEveryCalleeInstance)
+}
+
+func testCallReachesEveryCalleeInstance(t *testing.T, opts ...ocratest.Option) {
+	s := newServer(t, opts...)
 	c := newClient(t, s)
 	ctx := context.Background()
-	alice, _ := register(t, s, c, "alice")
+	alice, aliceReg := register(t, s, c, "alice")
 	bob1, reg1 := register(t, s, c, "bob")
 	bob2, reg2 := register(t, s, c, "bob")
 	aliceConn, aliceRx := realtime(t, s, c, alice)
@@ -67,8 +71,9 @@ func TestCallReachesEveryCalleeInstance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateCall: %v", err)
 	}
-	if resp.CallID != "call-1" || resp.MXPSignalChannel != "c.call-1" || resp.PublicCallHeaders["topic"] != "lunch" {
-		t.Errorf("CreateCall = %+v", resp)
+	if resp.CallID != "call-1" || resp.MXPSignalChannel == "" || strings.Contains(resp.MXPSignalChannel, "call-1") ||
+		resp.PublicCallHeaders["topic"] != "lunch" {
+		t.Errorf("CreateCall = %+v, want an opaque mxpSignalChannel", resp)
 	}
 	if len(resp.Instances) != 2 || resp.Instances[0].ID != bob1.InstanceID || resp.Instances[1].ID != bob2.InstanceID {
 		t.Errorf("instances = %+v, want both of bob's", resp.Instances)
@@ -84,14 +89,14 @@ func TestCallReachesEveryCalleeInstance(t *testing.T) {
 		rx  <-chan message
 	}{{bob1, reg1, rx1}, {bob2, reg2, rx2}} {
 		m := receive(t, callee.rx)
-		if m.channel != "b."+callee.cr.InstanceID {
-			t.Errorf("invite on %q, want b.%s", m.channel, callee.cr.InstanceID)
+		if want := callee.reg.Config.RTCProfile.BroadcastChannel; m.channel != want {
+			t.Errorf("invite on %q, want the callee's broadcast channel %s", m.channel, want)
 		}
 		f, inv := decodeInvite(t, m, callee.reg.Config.RTCProfile.Key)
 		want := mxp.Message{
 			Method: mxp.Invite, BodyType: mxp.BodyMedia, Version: mxp.ProtocolVersion,
 			FromUser: "alice", FromID: alice.InstanceID + ":0", FromInstance: alice.InstanceID,
-			FromSubInstance: "0", FromSignalChannel: "s." + alice.InstanceID,
+			FromSubInstance: "0", FromSignalChannel: aliceReg.Config.RTCProfile.SignalChannel,
 		}
 		nvps := inv.NVPs
 		inv.NVPs = nil
@@ -105,14 +110,14 @@ func TestCallReachesEveryCalleeInstance(t *testing.T) {
 		}
 	}
 
-	// What the caller publishes to the call's virtual channel reaches every
-	// callee instance's signal channel, and not the caller's.
-	if err := aliceConn.Publish(ctx, "c.call-1", "10 call-1 - 0 1 Y2FuY2Vs"); err != nil {
-		t.Fatalf("Publish to c.call-1: %v", err)
+	// What the caller publishes to the call's channel reaches every callee
+	// instance's signal channel, and not the caller's.
+	if err := aliceConn.Publish(ctx, resp.MXPSignalChannel, "10 call-1 - 0 1 Y2FuY2Vs"); err != nil {
+		t.Fatalf("Publish to the call's channel: %v", err)
 	}
 	for i, rx := range []<-chan message{rx1, rx2} {
-		cr := []ocra.Credentials{bob1, bob2}[i]
-		if m := receive(t, rx); m.channel != "s."+cr.InstanceID || m.text != "10 call-1 - 0 1 Y2FuY2Vs" {
+		reg := []*ocra.CreateInstanceResponse{reg1, reg2}[i]
+		if m := receive(t, rx); m.channel != reg.Config.RTCProfile.SignalChannel || m.text != "10 call-1 - 0 1 Y2FuY2Vs" {
 			t.Errorf("bob's instance %d got %+v, want the cancel on its signal channel", i+1, m)
 		}
 	}
@@ -227,8 +232,8 @@ func TestReports(t *testing.T) {
 	}
 }
 
-func TestDisconnect(t *testing.T) {
-	s := newServer(t)
+func TestDisconnectOverWebSocket(t *testing.T) {
+	s := newServer(t, ocratest.WithWebSocket())
 	c := newClient(t, s)
 	alice, _ := register(t, s, c, "alice")
 	bob, _ := register(t, s, c, "bob")
@@ -248,8 +253,47 @@ func TestDisconnect(t *testing.T) {
 	waitDone(t, aliceConn.Done())
 }
 
-func TestDeleteInstanceDropsItsConnection(t *testing.T) {
+// Over PubNub, Disconnect drops the held polls: the client polls again
+// from the same cursor, and what was published meanwhile arrives.
+func TestDisconnectOverPubNub(t *testing.T) {
 	s := newServer(t)
+	c := newClient(t, s)
+	alice, aliceReg := register(t, s, c, "alice")
+	bob, bobReg := register(t, s, c, "bob")
+	aliceConn, _ := realtime(t, s, c, alice)
+	bobConn, bobRx := realtime(t, s, c, bob)
+	ctx := context.Background()
+	bobSignal := bobReg.Config.RTCProfile.SignalChannel
+
+	for i := range 20 {
+		s.Disconnect("bob")
+		if err := aliceConn.Publish(ctx, bobSignal, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.DisconnectAll()
+	for i := range 20 {
+		if m := receive(t, bobRx); m.channel != bobSignal || m.text != fmt.Sprint(i) {
+			t.Fatalf("message %d: got %+v", i, m)
+		}
+	}
+	if bobConn.Err() != nil || aliceConn.Err() != nil {
+		t.Errorf("a dropped poll ended a connection: %v, %v", bobConn.Err(), aliceConn.Err())
+	}
+	if err := bobConn.Ping(ctx); err != nil {
+		t.Error(err)
+	}
+	if s.Instances("alice")[0].ID != alice.InstanceID || aliceReg.Config.RTCProfile.SignalChannel == bobSignal {
+		t.Error("the instances' channels are their own")
+	}
+}
+
+func TestDeleteInstanceDropsItsConnection(t *testing.T) {
+	forEachTransport(t, testDeleteInstanceDropsItsConnection)
+}
+
+func testDeleteInstanceDropsItsConnection(t *testing.T, opts ...ocratest.Option) {
+	s := newServer(t, opts...)
 	c := newClient(t, s)
 	alice, _ := register(t, s, c, "alice")
 	conn, _ := realtime(t, s, c, alice)

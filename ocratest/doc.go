@@ -12,8 +12,21 @@
 // extension, ICE servers, calls and call reports), the realtime pub/sub
 // channel and the routing of app-to-app calls: POST /calls sends each live
 // instance of the callee an MXP Invite on its broadcast channel, and what the
-// caller publishes to the call's virtual channel reaches every callee
-// instance.
+// caller publishes to the call's channel (mxpSignalChannel) reaches every
+// callee instance.
+//
+// # Realtime channel
+//
+// By default the realtime channel is PubNub, as Sinch's: a fake PubNub
+// origin on a listener of its own ([Server.RealtimeAddr]), which the
+// configuration names in rtcConfig.mxpPubSubConfig with three random keys
+// (plain HTTP, hostname "http://127.0.0.1", unless [WithTLS]). It serves
+// subscribe v2 long polls, publish (GET and POST), time, and presence
+// heartbeat and leave, with a per-channel backlog so that a client that
+// polls again from its cursor loses nothing. [WithWebSocket] serves the
+// WebSocket of protocol.md section 4 on the REST host instead, and says so
+// in mxpPubSubConfig.transport. Channel names are opaque random strings;
+// the server keeps maps from them to instances and calls.
 //
 // # Far ends
 //
@@ -43,6 +56,8 @@
 // expiry, application, single-use nonce), instance signatures and clock skew.
 // Refusals carry Ocra's error body {code, message, reference} with a message
 // that says what to check. Tests can inspect the server ([Server.Instances],
-// [Server.Reports]), drop realtime connections ([Server.Disconnect]) and
-// inject faults ([Server.InjectFault]).
+// [Server.Reports]), drop realtime connections ([Server.Disconnect]),
+// inject faults ([Server.InjectFault]; Path "/pubsub" faults the realtime
+// channel whichever the transport), slow everything down ([WithLatency])
+// and restart ([Server.Restart]).
 package ocratest

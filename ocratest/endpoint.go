@@ -10,7 +10,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
@@ -92,20 +91,21 @@ var (
 // endpoint is a far end inside the server (a phone, a SIP endpoint, a
 // conference participant's leg, or a phone calling an app): a WebRTC media
 // peer that speaks MXP as an app's device does. It receives on its own
-// signal channel s.<id> and, as a callee, on the call's virtual channel.
+// signal channel and, as a callee, on the call's channel.
 // One goroutine (run) owns its state; messages and pion's callbacks reach
 // it as events.
 type endpoint struct {
-	srv    *Server
-	id     string // its instance id
-	user   string // who it is (fu): a number, SIP identity or conference id
-	callID string
-	key    []byte // the call's session key
-	role   role
-	b      Behaviour
-	media  media
-	dtmfOf string // the identity whose DTMF it records; "" records none
-	log    *slog.Logger
+	srv     *Server
+	id      string // its instance id
+	channel string // its signal channel, opaque and random
+	user    string // who it is (fu): a number, SIP identity or conference id
+	callID  string
+	key     []byte // the call's session key
+	role    role
+	b       Behaviour
+	media   media
+	dtmfOf  string // the identity whose DTMF it records; "" records none
+	log     *slog.Logger
 
 	events     chan func()
 	reasm      *mxp.Reassembler
@@ -132,6 +132,7 @@ func (s *Server) newEndpoint(r role, user, callID string, key []byte, b Behaviou
 	e := &endpoint{
 		srv:     s,
 		id:      newUUID(),
+		channel: newChannel('S'),
 		user:    user,
 		callID:  callID,
 		key:     key,
@@ -145,12 +146,12 @@ func (s *Server) newEndpoint(r role, user, callID string, key []byte, b Behaviou
 		stop:    stop,
 	}
 	e.log = s.log.With("endpoint", e.id, "as", user, "call", callID)
-	e.stopListen = s.hub.Listen(e.signalChannel(), e.receive)
+	e.stopListen = s.relay.listen(e.channel, e.receive)
 	return e
 }
 
 // signalChannel is the channel the endpoint receives on, its fs.
-func (e *endpoint) signalChannel() string { return pubsub.PrefixSignal + e.id }
+func (e *endpoint) signalChannel() string { return e.channel }
 
 // push queues an event without blocking.
 func (e *endpoint) push(ev func()) {
@@ -209,7 +210,7 @@ func (e *endpoint) send(p peer, m *mxp.Message) {
 		return
 	}
 	for _, f := range frames {
-		if e.srv.hub.Publish(p.channel, f) == 0 {
+		if !e.srv.relay.publishSignal(p.channel, f) {
 			e.log.Info("MXP message not delivered: instance offline", "method", m.Method, "to", p.instance)
 			return
 		}

@@ -12,14 +12,18 @@ import (
 )
 
 // Fault is a failure the server injects into matching requests, REST and the
-// realtime channel's WebSocket upgrade alike. A fault first stalls the request
-// (when Stall is set), then drops it (Drop), or answers Status and Code, or
-// else lets the request through.
+// realtime channel alike: the WebSocket upgrade (path "/pubsub"), or every
+// request to the PubNub origin (subscribe, publish, time, presence), whose
+// path is "/pubsub" followed by the origin's path, such as
+// "/pubsub/v2/subscribe/..." or "/pubsub/time/0". So Path "/pubsub" faults
+// the realtime channel whichever the transport. A fault first stalls the
+// request (when Stall is set), then drops it (Drop), or answers Status and
+// Code, or else lets the request through.
 type Fault struct {
 	// Method is the HTTP method to match; "" matches all.
 	Method string
 	// Path is a prefix of the path after /ocra/v1, such as "/instances" or
-	// "/pubsub"; "" matches all.
+	// "/pubsub" (see above for PubNub's); "" matches all.
 	Path string
 	// Status and Code are the error answer, with Ocra's error body. A zero
 	// Code is Status*100 (503 -> 50300); a zero Status is Code/100. Both
@@ -137,5 +141,10 @@ func (s *Server) stall(ctx context.Context, d time.Duration) bool {
 }
 
 func (s *Server) handlePubSub(w http.ResponseWriter, r *http.Request, _ string) {
+	if s.hub == nil {
+		s.writeError(w, r, apiError(ocra.CodeWrongScheme, "this server's realtime channel is PubNub, at the host and port of "+
+			"rtcConfig.mxpPubSubConfig; start it with ocratest.WithWebSocket() to serve the WebSocket here"))
+		return
+	}
 	s.hub.ServeHTTP(w, r)
 }

@@ -79,7 +79,7 @@ func TestFaultDrop(t *testing.T) {
 }
 
 func TestFaultOnRealtimeUpgrade(t *testing.T) {
-	s := newServer(t)
+	s := newServer(t, ocratest.WithWebSocket())
 	c := newClient(t, s)
 	alice, _ := register(t, s, c, "alice")
 	s.InjectFault(ocratest.Fault{Path: "/pubsub", Status: http.StatusServiceUnavailable, Times: 1})
@@ -87,8 +87,36 @@ func TestFaultOnRealtimeUpgrade(t *testing.T) {
 	wantAPIError(t, err, ocra.CodeServiceUnavailable, "injected fault")
 }
 
-func TestRealtimeUpgradeIsSigned(t *testing.T) {
+// A Path "/pubsub" fault applies to every request to the PubNub origin.
+func TestFaultOnPubNub(t *testing.T) {
 	s := newServer(t)
+	c := newClient(t, s)
+	alice, _ := register(t, s, c, "alice")
+	remove := s.InjectFault(ocratest.Fault{Path: "/pubsub", Status: http.StatusServiceUnavailable})
+	cfg, err := c.Config(context.Background(), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := cfg.RTCConfig.MXPPubSubConfig
+	_, err = pubsub.DialPubNub(context.Background(), pubsub.PubNubOptions{
+		Origin:                pubsub.PubNubOrigin(ps.Hostname, ps.Port),
+		BroadcastSubscribeKey: ps.BroadcastSubscribeKey, BroadcastChannel: cfg.RTCProfile.BroadcastChannel,
+		SignalSubscribeKey: ps.SignalSubscribeKey, SignalPublishKey: ps.SignalPublishKey, SignalChannel: cfg.RTCProfile.SignalChannel,
+		HTTPClient: s.Client(),
+	})
+	wantAPIError(t, err, ocra.CodeServiceUnavailable, "injected fault")
+	remove()
+
+	conn, _ := realtime(t, s, c, alice)
+	s.InjectFault(ocratest.Fault{Path: "/pubsub/time", Status: http.StatusServiceUnavailable, Times: 1})
+	wantAPIError(t, conn.Ping(context.Background()), ocra.CodeServiceUnavailable, "injected fault")
+	if err := conn.Ping(context.Background()); err != nil {
+		t.Errorf("Ping after the fault: %v", err)
+	}
+}
+
+func TestRealtimeUpgradeIsSigned(t *testing.T) {
+	s := newServer(t, ocratest.WithWebSocket())
 	c := newClient(t, s)
 	_, err := pubsub.Dial(context.Background(), c.PubSubURL(), pubsub.DialOptions{})
 	wantAPIError(t, err, ocra.CodeMissingAuth, "")

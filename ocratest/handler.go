@@ -80,7 +80,8 @@ func (s *Server) checkTable() error {
 }
 
 // serveHTTP stamps the Date header with the server's clock, applies injected
-// faults, routes the request through the REST table and caps its body.
+// faults and the latency (WithLatency), routes the request through the REST
+// table and caps its body.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Date", s.opts.now().UTC().Format(http.TimeFormat))
 	table := s.restTable()
@@ -91,6 +92,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.applyFault(w, r, path) {
+		return
+	}
+	if d := s.opts.latency; d > 0 && !s.stall(r.Context(), d) { // WithLatency
+		s.writeError(w, r, apiError(ocra.CodeServiceUnavailable, "ocratest: the server closed"))
 		return
 	}
 	for _, rt := range s.extraRoutes() {

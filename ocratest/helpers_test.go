@@ -97,27 +97,62 @@ func wantAPIError(t *testing.T, err error, code int, msg string) *ocra.APIError 
 // message is one message received on a realtime connection.
 type message struct{ channel, text string }
 
-// realtime connects an instance to the pub/sub channel, subscribed to its
-// own broadcast and signal channels. Received messages go to the returned
-// channel.
-func realtime(t *testing.T, s *ocratest.Server, c *ocra.Client, cr ocra.Credentials) (*pubsub.WSConn, <-chan message) {
+// transports are the realtime transports a server can serve, as options.
+var transports = []struct {
+	name string
+	opts []ocratest.Option
+}{
+	{"pubnub", nil},
+	{"websocket", []ocratest.Option{ocratest.WithWebSocket()}},
+}
+
+// forEachTransport runs f once per transport, as subtests.
+func forEachTransport(t *testing.T, f func(t *testing.T, opts ...ocratest.Option)) {
+	t.Helper()
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { f(t, tr.opts...) })
+	}
+}
+
+// realtime connects an instance to the realtime channel its configuration
+// names (PubNub, or the WebSocket), subscribed to its own broadcast and
+// signal channels. Received messages go to the returned channel.
+func realtime(t *testing.T, s *ocratest.Server, c *ocra.Client, cr ocra.Credentials) (pubsub.Conn, <-chan message) {
 	t.Helper()
 	received := make(chan message, 64)
-	opts := pubsub.DialOptions{
-		Header:  c.PubSubHeader(cr),
-		Handler: func(channel, text string) { received <- message{channel, text} },
-	}
-	if tr, ok := s.Client().Transport.(*http.Transport); ok {
-		opts.TLSConfig = tr.TLSClientConfig
-	}
-	conn, err := pubsub.Dial(context.Background(), c.PubSubURL(), opts)
+	handler := func(channel, text string) { received <- message{channel, text} }
+	cfg, err := c.Config(context.Background(), cr)
 	if err != nil {
-		t.Fatalf("pubsub.Dial: %v", err)
+		t.Fatalf("Config: %v", err)
+	}
+	ps, profile := cfg.RTCConfig.MXPPubSubConfig, cfg.RTCProfile
+	if ps.Transport == ocra.TransportWebSocket {
+		opts := pubsub.DialOptions{Header: c.PubSubHeader(cr), Handler: handler}
+		if tr, ok := s.Client().Transport.(*http.Transport); ok {
+			opts.TLSConfig = tr.TLSClientConfig
+		}
+		conn, err := pubsub.Dial(context.Background(), c.PubSubURL(), opts)
+		if err != nil {
+			t.Fatalf("pubsub.Dial: %v", err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		if err := conn.Subscribe(context.Background(), profile.BroadcastChannel, profile.SignalChannel); err != nil {
+			t.Fatalf("Subscribe: %v", err)
+		}
+		return conn, received
+	}
+	conn, err := pubsub.DialPubNub(context.Background(), pubsub.PubNubOptions{
+		Origin:                pubsub.PubNubOrigin(ps.Hostname, ps.Port),
+		BroadcastSubscribeKey: ps.BroadcastSubscribeKey, BroadcastChannel: profile.BroadcastChannel,
+		SignalSubscribeKey: ps.SignalSubscribeKey, SignalPublishKey: ps.SignalPublishKey, SignalChannel: profile.SignalChannel,
+		Handler:        handler,
+		HTTPClient:     s.Client(),
+		RequestTimeout: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("pubsub.DialPubNub: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if err := conn.Subscribe(context.Background(), "b."+cr.InstanceID, "s."+cr.InstanceID); err != nil {
-		t.Fatalf("Subscribe: %v", err)
-	}
 	return conn, received
 }
 

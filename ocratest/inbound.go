@@ -11,7 +11,6 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
@@ -61,12 +60,12 @@ func (s *Server) CallFromPhone(ctx context.Context, from, toUser string) error {
 	c := &call{caller: e.id, endpoint: e, key: key, event: callEvent{callID: callID, cli: from, dest: dest, origination: domainPhone}}
 	invites := make([][]string, len(callees))
 	for i := range callees {
-		if invites[i], err = invite(party{user: from, instance: e.id}, &callees[i], &req, keyText); err != nil {
+		if invites[i], err = invite(party{user: from, instance: e.id, channel: e.channel}, &callees[i], &req, keyText); err != nil {
 			e.end(outcomeFailed)
 			return fmt.Errorf("ocratest: CallFromPhone: cannot build the Invite: %w", err)
 		}
 		c.callees = append(c.callees, callees[i].id)
-		e.devices[callees[i].id] = &device{peer: peer{instance: callees[i].id, channel: pubsub.PrefixSignal + callees[i].id}}
+		e.devices[callees[i].id] = &device{peer: peer{instance: callees[i].id, channel: callees[i].signalChannel}}
 	}
 	if !s.addCall(callID, c) || !s.far.start(e, func(<-chan struct{}) { e.after(ringTimeout, e.giveUp) }) {
 		e.end(outcomeServerClosed)
@@ -74,7 +73,7 @@ func (s *Server) CallFromPhone(ctx context.Context, from, toUser string) error {
 	}
 	s.log.Info("call from a phone routed", "call", callID, "from", from, "callees", c.callees)
 	for i, frames := range invites {
-		s.publishAll(pubsub.PrefixBroadcast+c.callees[i], frames)
+		s.publishAll(callees[i].broadcastChannel, frames)
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/auth"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 )
 
 // Limits of POST /instances bodies.
@@ -37,6 +36,8 @@ type instance struct {
 	expireAt     time.Time
 	capabilities []string
 	version      ocra.Version
+	// Its channels: opaque random names, never derived from its id.
+	broadcastChannel, signalChannel string
 }
 
 // lookupInstance returns the live instance id. An expired one is removed
@@ -47,14 +48,22 @@ func (s *Server) lookupInstance(id string) *instance {
 	in := s.instances[id]
 	expired := in != nil && !now.Before(in.expireAt)
 	if expired {
-		delete(s.instances, id)
+		s.removeInstanceLocked(in)
 	}
 	s.mu.Unlock()
 	if expired {
-		s.hub.Disconnect(id)
+		s.relay.revoke(in)
 		return nil
 	}
 	return in
+}
+
+// removeInstanceLocked forgets in and its channels; the caller then
+// revokes its realtime channel, outside s.mu.
+func (s *Server) removeInstanceLocked(in *instance) {
+	delete(s.instances, in.id)
+	delete(s.channels, in.broadcastChannel)
+	delete(s.channels, in.signalChannel)
 }
 
 // liveInstancesOf returns copies of the live instances of userID other than
@@ -271,11 +280,14 @@ func (s *Server) addInstance(req *ocra.CreateInstanceRequest, exp time.Time) ins
 	}
 	in.secret, in.secretText = randomKey(instanceSecretSize)
 	in.key, in.keyText = randomKey(s.opts.instanceKeyBytes())
+	in.broadcastChannel, in.signalChannel = newChannel('B'), newChannel('S')
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
 	in.seq = s.seq
 	s.instances[in.id] = in
+	s.channels[in.broadcastChannel] = channelOwner{instance: in.id, broadcast: true}
+	s.channels[in.signalChannel] = channelOwner{instance: in.id}
 	return *in
 }
 
@@ -285,17 +297,11 @@ func (s *Server) config(in *instance) ocra.Config {
 		ConfigRefreshIntervalMs:     s.opts.refreshInterval.Milliseconds(),
 		UpdateInstanceTTLWindowDays: s.opts.ttlWindowDays(),
 		RTCProfile: ocra.RTCProfile{
-			BroadcastChannel: pubsub.PrefixBroadcast + in.id,
-			SignalChannel:    pubsub.PrefixSignal + in.id,
+			BroadcastChannel: in.broadcastChannel,
+			SignalChannel:    in.signalChannel,
 			Key:              in.keyText,
 		},
-		RTCConfig: ocra.RTCConfig{MXPPubSubConfig: ocra.PubSubConfig{
-			Hostname:              "127.0.0.1",
-			Port:                  s.port,
-			BroadcastSubscribeKey: "ocratest-broadcast-subscribe",
-			SignalSubscribeKey:    "ocratest-signal-subscribe",
-			SignalPublishKey:      "ocratest-signal-publish",
-		}},
+		RTCConfig: ocra.RTCConfig{MXPPubSubConfig: s.pubSubConfig()},
 	}
 }
 
@@ -317,13 +323,14 @@ func (s *Server) handleICEServers(w http.ResponseWriter, r *http.Request, id str
 }
 
 func (s *Server) handleDeleteInstance(w http.ResponseWriter, r *http.Request, id string) {
-	if _, _, ok := s.signedRequest(w, r, id); !ok {
+	_, in, ok := s.signedRequest(w, r, id)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
-	delete(s.instances, id)
+	s.removeInstanceLocked(in)
 	s.mu.Unlock()
-	s.hub.Disconnect(id)
+	s.relay.revoke(in)
 	s.log.Info("instance deleted", "instance", id)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -32,8 +32,10 @@ type options struct {
 	phones            map[string]Behaviour // by E.164 number
 	sips              map[string]Behaviour // by SIP identity, without "sip:"
 	callbackURL       string
-	instanceKeySize   int // bytes of instances' MXP keys; 0: mxpKeySize
-	sessionKeySize    int // bytes of calls' session keys; 0: sessionKeySize
+	websocket         bool          // WithWebSocket
+	latency           time.Duration // WithLatency
+	instanceKeySize   int           // bytes of instances' MXP keys; 0: mxpKeySize
+	sessionKeySize    int           // bytes of calls' session keys; 0: sessionKeySize
 }
 
 // WithApplication sets the application key and secret (base64) the server
@@ -140,4 +142,18 @@ func WithSIPIdentity(identity string, b Behaviour) Option {
 // url is an absolute http URL, such as an httptest.Server's.
 func WithCallbackURL(url string) Option {
 	return func(o *options) { o.callbackURL = url }
+}
+
+// WithWebSocket carries the realtime channel over the WebSocket of
+// protocol.md section 4, on the REST host at /ocra/v1/pubsub, instead of
+// the default PubNub (real-wire.md section 1) on a listener of its own. The
+// configuration says which: mxpPubSubConfig.transport is "websocket".
+func WithWebSocket() Option {
+	return func(o *options) { o.websocket = true }
+}
+
+// WithLatency adds d to every REST answer and to every realtime delivery,
+// whichever the transport: a slower network, for benchmarks. Order is kept.
+func WithLatency(d time.Duration) Option {
+	return func(o *options) { o.latency = d }
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
 // querySigned returns the realtime URL of c with query (may be empty),
@@ -54,9 +55,9 @@ func dialWithoutHeaders(t *testing.T, rawURL string) (*websocket.Conn, *ocra.API
 }
 
 func TestRealtimeQuerySigned(t *testing.T) {
-	s := newServer(t)
+	s := newServer(t, ocratest.WithWebSocket())
 	c := newClient(t, s)
-	cr, _ := register(t, s, c, "alice")
+	cr, reg := register(t, s, c, "alice")
 
 	for _, query := range []string{"", "client=browser&v=1"} {
 		ws, apiErr := dialWithoutHeaders(t, querySigned(c, cr, query, time.Now()))
@@ -65,7 +66,8 @@ func TestRealtimeQuerySigned(t *testing.T) {
 		}
 		// The connection belongs to the signing instance: it may subscribe
 		// to its own channels.
-		sub := pubsub.Frame{Op: pubsub.OpSubscribe, ID: 1, Channels: []string{"b." + cr.InstanceID, "s." + cr.InstanceID}}
+		profile := reg.Config.RTCProfile
+		sub := pubsub.Frame{Op: pubsub.OpSubscribe, ID: 1, Channels: []string{profile.BroadcastChannel, profile.SignalChannel}}
 		if err := ws.WriteJSON(sub); err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func TestRealtimeQuerySigned(t *testing.T) {
 }
 
 func TestRealtimeQuerySignedRefused(t *testing.T) {
-	s := newServer(t)
+	s := newServer(t, ocratest.WithWebSocket())
 	c := newClient(t, s)
 	cr, _ := register(t, s, c, "alice")
 	now := time.Now()
@@ -117,7 +119,7 @@ func TestRealtimeQuerySignedRefused(t *testing.T) {
 }
 
 func TestRealtimeHeadersWinOverQuery(t *testing.T) {
-	s := newServer(t)
+	s := newServer(t, ocratest.WithWebSocket())
 	c := newClient(t, s)
 	cr, _ := register(t, s, c, "alice")
 	// A request signed in headers is verified as such, whatever its query:

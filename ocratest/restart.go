@@ -28,9 +28,12 @@ func Downtime(d time.Duration) RestartOption {
 
 // Restart simulates a restart of the server process: every realtime
 // connection and every HTTP connection is dropped, requests in flight
-// included, and the server serves again on the same URL. Like Ocra, it
-// keeps its instances across a restart unless ForgetInstances is given.
-// Injected faults survive a restart.
+// included (the PubNub origin's too), and the server serves again on the
+// same URL. Like Ocra, it keeps its instances across a restart unless
+// ForgetInstances is given; the realtime channels of forgotten instances
+// are then revoked, so that their clients learn that they must register
+// again (over PubNub, their polls get 403). Injected faults survive a
+// restart.
 func (s *Server) Restart(opts ...RestartOption) {
 	var o restartOptions
 	for _, opt := range opts {
@@ -40,13 +43,30 @@ func (s *Server) Restart(opts ...RestartOption) {
 	if o.downtime > 0 {
 		defer s.down()()
 	}
-	s.DisconnectAll()
 	if o.forget {
 		s.mu.Lock()
-		clear(s.instances)
-		clear(s.calls)
+		forgotten := make([]*instance, 0, len(s.instances))
+		for _, in := range s.instances {
+			forgotten = append(forgotten, in)
+		}
+		for _, in := range forgotten {
+			s.removeInstanceLocked(in)
+		}
+		calls := s.calls
+		s.calls = make(map[string]*call)
 		s.mu.Unlock()
+		for _, in := range forgotten {
+			s.relay.revoke(in)
+		}
+		for _, c := range calls {
+			if c.stopListen != nil { // calls from phones have no channel
+				c.stopListen()
+			}
+		}
+	} else {
+		s.DisconnectAll()
 	}
+	s.relay.restart()
 	s.srv.CloseClientConnections()
 	if o.downtime > 0 {
 		t := time.NewTimer(o.downtime)

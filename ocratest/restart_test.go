@@ -2,14 +2,17 @@ package ocratest_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"testing"
 	"time"
 
+	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
 func TestRestartDropsConnectionsAndKeepsInstances(t *testing.T) {
-	s := newServer(t)
+	s := newServer(t, ocratest.WithWebSocket())
 	c := newClient(t, s)
 	cr, _ := register(t, s, c, "alice")
 	conn, _ := realtime(t, s, c, cr)
@@ -25,6 +28,44 @@ func TestRestartDropsConnectionsAndKeepsInstances(t *testing.T) {
 	}
 	if _, err := c.Config(context.Background(), cr); err != nil {
 		t.Fatalf("the instance's requests after a restart: %v", err)
+	}
+}
+
+// Over PubNub, a restart drops the polls, which the client makes again
+// from the same cursor: the subscription survives, nothing is lost.
+func TestRestartKeepsPubNubSubscriptions(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	cr, reg := register(t, s, c, "alice")
+	conn, rx := realtime(t, s, c, cr)
+	other, _ := register(t, s, c, "bob")
+	bobConn, _ := realtime(t, s, c, other)
+
+	s.Restart()
+	ch := reg.Config.RTCProfile.SignalChannel
+	if err := bobConn.Publish(context.Background(), ch, "after the restart"); err != nil {
+		t.Fatal(err)
+	}
+	if m := receive(t, rx); m.channel != ch || m.text != "after the restart" {
+		t.Errorf("got %+v", m)
+	}
+	if conn.Err() != nil {
+		t.Errorf("the subscription ended: %v", conn.Err())
+	}
+}
+
+// Over PubNub, a restart that forgets the instances revokes their channels:
+// their clients' polls are refused, so they know to register again.
+func TestRestartThatForgetsInstancesRevokesTheirChannels(t *testing.T) {
+	s := newServer(t)
+	c := newClient(t, s)
+	cr, _ := register(t, s, c, "alice")
+	conn, _ := realtime(t, s, c, cr)
+	s.Restart(ocratest.ForgetInstances())
+	waitDone(t, conn.Done())
+	var apiErr *ocra.APIError
+	if !errors.As(conn.Err(), &apiErr) || apiErr.Status != http.StatusForbidden {
+		t.Errorf("connection ended with %v, want PubNub's 403", conn.Err())
 	}
 }
 

@@ -24,7 +24,8 @@ type Server struct {
 	opts    options
 	log     *slog.Logger
 	srv     *httptest.Server
-	hub     *pubsub.Hub
+	relay   relay       // the realtime transport: PubNub, or the WebSocket hub
+	hub     *pubsub.Hub // with WithWebSocket; else nil
 	port    int
 	closing chan struct{} // closed by Close; ends stalled requests
 	far     *farEnds      // phone, SIP and conference endpoints; callbacks
@@ -32,13 +33,21 @@ type Server struct {
 	closeOnce sync.Once
 
 	mu           sync.Mutex
-	instances    map[string]*instance // by id
-	seq          uint64               // creation order of instances
-	nonces       map[string]time.Time // used token nonces -> token expiry
-	noncePruneAt int                  // size of nonces that triggers pruning
-	calls        map[string]*call     // by call id
+	instances    map[string]*instance    // by id
+	seq          uint64                  // creation order of instances
+	nonces       map[string]time.Time    // used token nonces -> token expiry
+	noncePruneAt int                     // size of nonces that triggers pruning
+	calls        map[string]*call        // by call id
+	channels     map[string]channelOwner // instance channels by name, for the hub's rules
+	realtimeAddr string                  // SetRealtimeAddr
 	reports      []ocra.CallReport
 	faults       []*faultEntry
+}
+
+// channelOwner is the instance a channel belongs to.
+type channelOwner struct {
+	instance  string
+	broadcast bool
 }
 
 // InstanceInfo describes a live instance, for tests.
@@ -48,8 +57,12 @@ type InstanceInfo struct {
 	DeviceID     string
 	ExpireAt     time.Time
 	Capabilities []string
+	// BroadcastChannel and SignalChannel are its realtime channels, as its
+	// configuration names them (opaque).
+	BroadcastChannel, SignalChannel string
 	// Online reports whether a realtime connection is subscribed to the
-	// instance's broadcast channel, where calls arrive.
+	// instance's broadcast channel, where calls arrive. Over PubNub: a poll
+	// is out, or ended less than two seconds ago.
 	Online bool
 }
 
@@ -59,8 +72,8 @@ type InstanceInfo struct {
 // a TTL or refresh interval that is not positive, a negative TTL window, a
 // nil clock or logger, a phone number that is not E.164, a SIP identity that
 // is not user@host, an invalid Behaviour, an MXP key size other than 16, 24
-// or 32 bytes or a callback URL that is not an
-// absolute http(s) URL.
+// or 32 bytes, a callback URL that is not an absolute http(s) URL, or a
+// negative latency.
 func NewServer(opts ...Option) *Server {
 	o := options{
 		appKey:          newUUID(),
@@ -84,16 +97,23 @@ func NewServer(opts ...Option) *Server {
 		instances: make(map[string]*instance),
 		nonces:    make(map[string]time.Time),
 		calls:     make(map[string]*call),
+		channels:  make(map[string]channelOwner),
 	}
 	if err := s.checkTable(); err != nil {
 		panic("ocratest: NewServer: " + err.Error())
 	}
 	s.far = newFarEnds(&o, s.log)
-	s.hub = pubsub.NewHub(pubsub.HubOptions{
-		Authorize: s.authorizeRealtime,
-		OnVirtual: s.forwardVirtual,
-		Logger:    s.log,
-	})
+	if o.websocket {
+		s.hub = pubsub.NewHub(pubsub.HubOptions{
+			Authorize: s.authorizeRealtime,
+			Channel:   s.channelRule,
+			Latency:   o.latency,
+			Logger:    s.log,
+		})
+		s.relay = hubRelay{s.hub}
+	} else {
+		s.relay = s.newPubNubRelay()
+	}
 	if o.tls {
 		s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
 	} else {
@@ -117,6 +137,8 @@ func (o *options) check() error {
 		return errors.New("WithClock needs a clock")
 	case o.logger == nil:
 		return errors.New("WithLogger needs a logger")
+	case o.latency < 0:
+		return fmt.Errorf("latency %v is negative", o.latency)
 	}
 	if _, err := ocra.DecodeSecret(o.appSecret); err != nil {
 		return fmt.Errorf("application secret: %w", err)
@@ -165,7 +187,10 @@ func (s *Server) Instances(userID string) []InstanceInfo {
 			DeviceID:     in.deviceID,
 			ExpireAt:     in.expireAt,
 			Capabilities: slices.Clone(in.capabilities),
-			Online:       s.hub.Subscribed(pubsub.PrefixBroadcast + in.id),
+			Online:       s.relay.subscribed(in.broadcastChannel),
+
+			BroadcastChannel: in.broadcastChannel,
+			SignalChannel:    in.signalChannel,
 		}
 	}
 	return infos
@@ -178,26 +203,43 @@ func (s *Server) Reports() []ocra.CallReport {
 	return slices.Clone(s.reports)
 }
 
-// Disconnect drops the realtime connections of userID's instances. The
-// instances stay registered; their clients see the connection close.
+// Disconnect drops the realtime connections of userID's instances, as a
+// network fault would. The instances stay registered. Over the WebSocket,
+// their clients see the connection close and reconnect; over PubNub, their
+// held polls fail and they poll again from the same cursor, losing nothing.
 func (s *Server) Disconnect(userID string) {
 	for _, in := range s.liveInstancesOf(userID, "") {
-		s.hub.Disconnect(in.id)
+		s.relay.drop(&in)
 	}
 }
 
-// DisconnectAll drops every realtime connection.
+// DisconnectAll drops every realtime connection, as Disconnect does.
 func (s *Server) DisconnectAll() {
 	s.mu.Lock()
-	ids := make([]string, 0, len(s.instances))
-	for id := range s.instances {
-		ids = append(ids, id)
+	all := make([]instance, 0, len(s.instances))
+	for _, in := range s.instances {
+		all = append(all, *in)
 	}
 	s.mu.Unlock()
-	for _, id := range ids {
-		s.hub.Disconnect(id)
+	for _, in := range all {
+		s.relay.drop(&in)
 	}
 }
+
+// channelRule is the hub's view of a channel, from the server's records.
+func (s *Server) channelRule(name string) pubsub.ChannelRule {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.channels[name]
+	if !ok {
+		return pubsub.ChannelRule{}
+	}
+	return pubsub.ChannelRule{Owner: o.instance, ServerOnly: o.broadcast}
+}
+
+// newChannel returns a fresh opaque channel name: a random UUID and a
+// letter, as Sinch's are. Nothing is read into it.
+func newChannel(kind byte) string { return newUUID() + string(kind) }
 
 // Close stops the server: stalled requests end, realtime connections close,
 // and Close returns once every request and connection goroutine is done.
@@ -206,7 +248,7 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.far.close()
-		s.hub.Close()
+		s.relay.close()
 		s.srv.Close()
 	})
 }

@@ -40,8 +40,9 @@ func TestInstanceLifecycle(t *testing.T) {
 		t.Errorf("instance = %+v, want the request's device, capabilities and version", in)
 	}
 	cfg := created.Config
-	if cfg.RTCProfile.BroadcastChannel != "b."+in.ID || cfg.RTCProfile.SignalChannel != "s."+in.ID {
-		t.Errorf("channels = %q, %q", cfg.RTCProfile.BroadcastChannel, cfg.RTCProfile.SignalChannel)
+	if b, sig := cfg.RTCProfile.BroadcastChannel, cfg.RTCProfile.SignalChannel; b == "" || sig == "" || b == sig ||
+		strings.Contains(b, in.ID) || strings.Contains(sig, in.ID) {
+		t.Errorf("channels = %q, %q; want two opaque names that do not contain the instance id", b, sig)
 	}
 	if key, err := ocra.DecodeSecret(cfg.RTCProfile.Key); err != nil || len(key) != 32 {
 		t.Errorf("MXP key decodes to %d bytes (%v), want 32", len(key), err)
@@ -50,8 +51,10 @@ func TestInstanceLifecycle(t *testing.T) {
 		t.Errorf("refresh %d ms, window %v days; want 60000 and 1.5 (half the TTL)",
 			cfg.ConfigRefreshIntervalMs, cfg.UpdateInstanceTTLWindowDays)
 	}
-	if ps := cfg.RTCConfig.MXPPubSubConfig; ps.Hostname != "127.0.0.1" || !strings.HasSuffix(s.URL(), ":"+strconv.Itoa(ps.Port)) {
-		t.Errorf("pub/sub at %s:%d, server at %s", ps.Hostname, ps.Port, s.URL())
+	if ps := cfg.RTCConfig.MXPPubSubConfig; ps.Transport != "" || ps.Hostname != "http://127.0.0.1" ||
+		!strings.HasSuffix(s.RealtimeAddr(), ":"+strconv.Itoa(ps.Port)) || ps.BroadcastSubscribeKey == "" ||
+		ps.SignalSubscribeKey == "" || ps.SignalPublishKey == "" {
+		t.Errorf("pub/sub config %+v, PubNub origin at %s", ps, s.RealtimeAddr())
 	}
 
 	got, err := c.Config(ctx, cr)
@@ -346,16 +349,21 @@ func TestExtendInstanceWithAnotherUsersToken(t *testing.T) {
 	wantAPIError(t, err, ocra.CodeInvalidToken, "another user")
 }
 
-func TestTLS(t *testing.T) {
-	s := newServer(t, ocratest.WithTLS())
+func TestTLS(t *testing.T) { forEachTransport(t, testTLS) }
+
+func testTLS(t *testing.T, opts ...ocratest.Option) {
+	s := newServer(t, append(opts, ocratest.WithTLS())...)
 	if !strings.HasPrefix(s.URL(), "https://127.0.0.1:") {
 		t.Fatalf("URL = %q, want https://127.0.0.1:port", s.URL())
 	}
 	c := newClient(t, s)
-	cr, _ := register(t, s, c, "alice")
+	cr, reg := register(t, s, c, "alice")
+	if ps := reg.Config.RTCConfig.MXPPubSubConfig; ps.Hostname != "127.0.0.1" {
+		t.Errorf("hostname %q: with TLS the client is not told to use plain HTTP", ps.Hostname)
+	}
 	conn, _ := realtime(t, s, c, cr)
 	if err := conn.Ping(context.Background()); err != nil {
-		t.Fatalf("Ping over wss: %v", err)
+		t.Fatalf("Ping over TLS: %v", err)
 	}
 }
 

@@ -10,15 +10,16 @@ import (
 // idleReport is what a started client without calls costs, the server's
 // share included (it runs in the same process).
 type idleReport struct {
+	Transport           string  `json:"transport"`
 	Clients             int     `json:"clients"`
 	HeapKiBPerClient    float64 `json:"heap_kib_per_client"`
 	GoroutinesPerClient float64 `json:"goroutines_per_client"`
 }
 
-// measureIdle starts n clients against one server and measures the heap
+// measureIdle starts n clients against one server made with opts and measures the heap
 // and goroutines they add.
-func measureIdle(ctx context.Context, n int) (_ *idleReport, err error) {
-	srv := ocratest.NewServer()
+func measureIdle(ctx context.Context, n int, opts ...ocratest.Option) (_ *idleReport, err error) {
+	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
 	base := takeFootprint()
 	clients, _, err := startClients(ctx, srv, "idle", n, fleetParallelism)

@@ -6,7 +6,9 @@
 //     after another and for clients started all at once;
 //   - setup: CallUser to OnCallEstablished on the caller, the callee
 //     answering in OnIncomingCall, against two raw peer connections that
-//     exchange their descriptions in memory;
+//     exchange their descriptions in memory; then again with -latency
+//     (25 ms) added by the server to each REST reply and each realtime
+//     delivery (ocratest.WithLatency), given as a count of such delays;
 //   - media: concurrent bidirectional calls, for each codec of -codecs
 //     (Opus, the SDK's default, and PCMU; -pcmu means PCMU only): process
 //     CPU (user+sys) per call-second, the share of sent frames that
@@ -19,17 +21,25 @@
 //     and the buffer's target delay;
 //   - idle: heap and goroutines per started client without calls.
 //
+// Registration, setup and idle run once per realtime transport of
+// -transports, in one process: PubNub (ocratest's default, Sinch's real
+// wire) and the WebSocket that came before it (ocratest.WithWebSocket), so
+// before and after sit side by side with their PubNub / WebSocket ratio.
+// Media runs over ocratest's default transport.
+//
 // Usage:
 //
 //	go run ./cmd/sinchbench                 # the full run, a few minutes
 //	go run ./cmd/sinchbench -short          # under a minute
 //	go run ./cmd/sinchbench -parts setup,raw -setup-calls 200 -json out.json
+//	go run ./cmd/sinchbench -parts setup -transports pubnub -latency 0 -cpuprofile cpu.out
 //
 // Every figure is measured in this one process: the ocratest server's share
 // of CPU and heap is included in the SDK's. Heap is the live heap
 // (runtime.MemStats.HeapAlloc after two GCs); CPU is the process's, from
 // getrusage. The targets printed under the table are reported, never
-// asserted: they were set for a 2-core machine.
+// asserted: they were set for a 2-core machine (PubNub's loopback setup at
+// most 1.2x the WebSocket's, setup with latency within 6 delays among them).
 //
 // Raw pion is the floor the SDK is compared to: two peer connections of
 // internal/rtc.NewAPI(rtc.Config{Loopback: true}) in this process, full
@@ -91,15 +101,19 @@ type config struct {
 	CapacityStep     int
 	CapacityMax      int
 	CapacityDuration time.Duration // how long each capacity step talks
+	Transports       []string      // realtime transports of registration, setup and idle
+	Latency          time.Duration // added per server reply and delivery in the latency setup rows; 0: none
+	LatencyCalls     int           // calls per transport with Latency
 }
 
 // Sizes of the full run and of -short.
 var (
 	fullConfig = config{Clients: 100, SetupCalls: 100, MediaCalls: 200, MediaDuration: 10 * time.Second, IdleClients: 1000,
+		Latency: 25 * time.Millisecond, LatencyCalls: 20,
 		CapacityStep: 20, CapacityMax: 200, CapacityDuration: 6 * time.Second}
 	// shortConfig finishes in well under a minute on a loaded 2-core machine.
 	shortConfig = config{Clients: 20, SetupCalls: 10, MediaCalls: 20, MediaDuration: 3 * time.Second, IdleClients: 100,
-		CapacityStep: 2, CapacityMax: 4, CapacityDuration: time.Second}
+		LatencyCalls: 3, CapacityStep: 2, CapacityMax: 4, CapacityDuration: time.Second}
 )
 
 func (c config) has(part string) bool { return slices.Contains(c.Parts, part) }
@@ -177,6 +191,9 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 	fs.IntVar(&o.MediaCalls, "calls", fullConfig.MediaCalls, "concurrent calls in the media part")
 	fs.DurationVar(&o.MediaDuration, "t", fullConfig.MediaDuration, "how long the media calls talk")
 	fs.IntVar(&o.IdleClients, "idle", fullConfig.IdleClients, "idle started clients")
+	transports := fs.String("transports", strings.Join(allTransports, ","), "comma-separated realtime transports of registration, setup and idle: "+strings.Join(allTransports, ", "))
+	fs.DurationVar(&o.Latency, "latency", fullConfig.Latency, "added to each server reply and realtime delivery in extra setup rows (0: no such rows)")
+	fs.IntVar(&o.LatencyCalls, "latency-calls", fullConfig.LatencyCalls, "calls per transport in the setup rows with -latency")
 	fs.BoolVar(&pcmuOnly, "pcmu", false, "calls negotiate PCMU only (the builder's PCMUOnly), not Opus; the media parts measure PCMU only")
 	fs.IntVar(&opusComplexity, "opus-complexity", 0, "Opus encoder complexity, 1 to 10 (the builder's OpusComplexity); 0: the SDK's default")
 	codecs := fs.String("codecs", strings.Join(allCodecs, ","), "codecs the media parts measure, in order (capacity and playout: the first): "+strings.Join(allCodecs, ", "))
@@ -205,6 +222,9 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 	if pcmuOnly {
 		o.Codecs = []string{codecPCMU}
 	}
+	if o.Transports, err = parseTransports(*transports); err != nil {
+		return o, err
+	}
 	return o, o.validate()
 }
 
@@ -225,6 +245,7 @@ func applyShort(fs *flag.FlagSet, c *config) {
 	pick("capacity-step", &c.CapacityStep, shortConfig.CapacityStep)
 	pick("capacity-max", &c.CapacityMax, shortConfig.CapacityMax)
 	c.CapacityDuration = shortConfig.CapacityDuration
+	pick("latency-calls", &c.LatencyCalls, shortConfig.LatencyCalls)
 	if !set["t"] {
 		c.MediaDuration = shortConfig.MediaDuration
 	}
@@ -255,6 +276,7 @@ func (c config) validate() error {
 	for name, n := range map[string]int{
 		"-clients": c.Clients, "-setup-calls": c.SetupCalls, "-calls": c.MediaCalls, "-idle": c.IdleClients,
 		"-capacity-step": c.CapacityStep, "-capacity-max": c.CapacityMax,
+		"-latency-calls": c.LatencyCalls,
 	} {
 		if n < 1 {
 			return fmt.Errorf("%s must be at least 1, not %d", name, n)
@@ -269,6 +291,9 @@ func (c config) validate() error {
 	if c.MediaDuration <= 0 {
 		return fmt.Errorf("-t must be positive, not %v", c.MediaDuration)
 	}
+	if c.Latency < 0 {
+		return fmt.Errorf("-latency must not be negative, not %v", c.Latency)
+	}
 	return nil
 }
 
@@ -277,12 +302,9 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	rep := newReport(cfg)
 	say := func(format string, args ...any) { fmt.Fprintf(log, "# "+format+"\n", args...) }
 	if cfg.has(partRegistration) {
-		say("registration: %d clients one after another, then %d at once", cfg.Clients, cfg.Clients)
-		r, err := measureRegistration(ctx, cfg.Clients)
-		if err != nil {
-			return nil, fmt.Errorf("registration: %w", err)
+		if err := runRegistration(ctx, cfg, rep, say); err != nil {
+			return nil, err
 		}
-		rep.Registration = r
 	}
 	if cfg.has(partSetup) {
 		if err := runSetup(ctx, cfg, rep, say); err != nil {
@@ -305,32 +327,12 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		}
 	}
 	if cfg.has(partIdle) {
-		say("idle: %d started clients", cfg.IdleClients)
-		r, err := measureIdle(ctx, cfg.IdleClients)
-		if err != nil {
-			return nil, fmt.Errorf("idle: %w", err)
+		if err := runIdle(ctx, cfg, rep, say); err != nil {
+			return nil, err
 		}
-		rep.Idle = r
 	}
 	rep.evaluate()
 	return rep, nil
-}
-
-func runSetup(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
-	say("setup: %d SDK calls one after another", cfg.SetupCalls)
-	var err error
-	if rep.Setup, err = measureSetup(ctx, cfg.SetupCalls); err != nil {
-		return fmt.Errorf("setup: %w", err)
-	}
-	if cfg.has(partRaw) {
-		say("setup: %d raw pion connections one after another", cfg.SetupCalls)
-		raw, err := measureRawSetup(ctx, cfg.SetupCalls)
-		if err != nil {
-			return fmt.Errorf("raw setup: %w", err)
-		}
-		rep.Setup.Raw = &raw
-	}
-	return nil
 }
 
 func writeHeapProfile(path string) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,12 +24,15 @@ func TestShortRun(t *testing.T) {
 	var out, log bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := runMain(ctx, []string{"-short", "-clients", "3", "-setup-calls", "3", "-calls", "2", "-t", "1s", "-idle", "5", "-json", path}, &out, &log)
+	err := runMain(ctx, []string{"-short", "-clients", "3", "-setup-calls", "3", "-latency", "5ms", "-latency-calls", "2",
+		"-calls", "2", "-t", "1s", "-idle", "5", "-json", path}, &out, &log)
 	require.NoError(t, err, log.String())
 	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s (opus)", "progress")
 	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s (pcmu)", "both codecs by default")
+	assert.Contains(t, log.String(), "# setup (websocket, 5ms per reply and delivery): 2 SDK calls", "progress")
 
-	for _, heading := range []string{"registration:", "call setup:", "media:", "Opus / PCMU", "capacity:", "playout:", "idle:", "targets"} {
+	for _, heading := range []string{"registration:", "call setup:", "media:", "Opus / PCMU", "capacity:", "playout:", "idle:", "targets",
+		"PubNub / WebSocket", "WebSocket, 5 ms per reply and delivery", "setup with latency = "} {
 		assert.Contains(t, out.String(), heading, "the table")
 	}
 	raw, err := os.ReadFile(path)
@@ -41,21 +45,49 @@ func TestShortRun(t *testing.T) {
 	assert.Contains(t, string(sections["setup"]), `"sdk_phases_ms"`)
 	var r report
 	require.NoError(t, json.Unmarshal(raw, &r))
+	assert.Equal(t, allTransports, r.Config.Transports)
 
-	require.NotNil(t, r.Registration)
-	checkLatency(t, "sequential registration", r.Registration.Sequential, 3)
-	checkLatency(t, "concurrent registration", r.Registration.Concurrent, 3)
+	require.Len(t, r.Registration, 2, "a registration run per transport")
+	for i, want := range allTransports {
+		reg := r.Registration[i]
+		assert.Equal(t, want, reg.Transport)
+		checkLatency(t, want+" sequential registration", reg.Sequential, 3)
+		checkLatency(t, want+" concurrent registration", reg.Concurrent, 3)
+	}
 
-	require.NotNil(t, r.Setup)
-	require.NotNil(t, r.Setup.Raw)
-	checkLatency(t, "SDK setup", r.Setup.SDK, 3)
-	checkLatency(t, "raw setup", *r.Setup.Raw, 3)
-	assert.InDelta(t, r.Setup.SDK.MedianMS/r.Setup.Raw.MedianMS, r.Setup.RatioMedian, 1e-9)
-	assert.Positive(t, r.Setup.RatioP99)
-	p := r.Setup.Phases
-	assert.Positive(t, p.Progressing)
-	assert.True(t, p.Progressing <= p.Ringing && p.Ringing <= p.Answered && p.Answered <= p.Established,
-		"the steps of a call come in order: %+v", p)
+	s := r.Setup
+	require.NotNil(t, s)
+	require.NotNil(t, s.Raw)
+	checkLatency(t, "raw setup", *s.Raw, 3)
+	require.Len(t, s.Runs, 4, "loopback and latency setup per transport")
+	for i, want := range []struct {
+		transport string
+		latency   float64
+		n         int
+	}{{transportPubNub, 0, 3}, {transportWebSocket, 0, 3}, {transportPubNub, 5, 2}, {transportWebSocket, 5, 2}} {
+		run := s.Runs[i]
+		what := fmt.Sprintf("%s setup, %g ms latency", want.transport, want.latency)
+		assert.Equal(t, want.transport, run.Transport, what)
+		assert.Equal(t, want.latency, run.LatencyMS, what)
+		checkLatency(t, what, run.SDK, want.n)
+		p := run.Phases
+		assert.Positive(t, p.Progressing, what)
+		assert.True(t, p.Progressing <= p.Ringing && p.Ringing <= p.Answered && p.Answered <= p.Established,
+			"%s: the steps of a call come in order: %+v", what, p)
+		if want.latency == 0 {
+			assert.InDelta(t, run.SDK.MedianMS/s.Raw.MedianMS, run.RatioRawMedian, 1e-9, what)
+			assert.Positive(t, run.RatioRawP99, what)
+			assert.Zero(t, run.Delays, what)
+			continue
+		}
+		assert.InDelta(t, run.SDK.MedianMS/5, run.Delays, 1e-9, what)
+		// A call needs several round trips through the server, each
+		// delayed: at least two delays, whatever the machine.
+		assert.GreaterOrEqual(t, run.Delays, 2.0, what)
+		assert.InDelta(t, (run.SDK.MedianMS-s.Runs[i-2].SDK.MedianMS)/5, run.DelaysOverLoopback, 1e-9, what)
+	}
+	assert.InDelta(t, s.Runs[0].SDK.MedianMS/s.Runs[1].SDK.MedianMS, s.RatioPubNubMedian, 1e-9)
+	assert.Positive(t, s.RatioPubNubP99)
 
 	require.Len(t, r.Media, 2, "Opus and PCMU")
 	for i, codec := range []string{codecOpus, codecPCMU} {
@@ -90,12 +122,19 @@ func TestShortRun(t *testing.T) {
 	assert.Less(t, r.Playout.Delay.MaxMS, 500.0, "a burst is heard before the next is sent")
 	assert.GreaterOrEqual(t, r.Playout.TargetDelayMS, 20.0, "the jitter buffer's floor")
 
-	require.NotNil(t, r.Idle)
-	assert.Equal(t, 5, r.Idle.Clients)
-	assert.Positive(t, r.Idle.HeapKiBPerClient)
-	assert.Positive(t, r.Idle.GoroutinesPerClient)
+	require.Len(t, r.Idle, 2, "an idle run per transport")
+	for i, want := range allTransports {
+		idle := r.Idle[i]
+		assert.Equal(t, want, idle.Transport)
+		assert.Equal(t, 5, idle.Clients, want)
+		assert.Positive(t, idle.HeapKiBPerClient, want)
+		assert.Positive(t, idle.GoroutinesPerClient, want)
+	}
 
-	assert.Len(t, r.Targets, 10, "a target per goal: 2 per codec, capacity, playout and 4 others")
+	// Per transport: Start, setup, setup / raw, setup with latency, idle
+	// heap; then PubNub / WebSocket, media's two per codec, capacity and
+	// playout.
+	assert.Len(t, r.Targets, 2*5+1+2*2+2, "a target per goal")
 }
 
 func checkLatency(t *testing.T, what string, l latency, n int) {
@@ -126,9 +165,23 @@ func TestJSONToStdoutReplacesTheTable(t *testing.T) {
 	require.NoError(t, err, log.String())
 	var r report
 	require.NoError(t, json.Unmarshal(out.Bytes(), &r), "stdout is only the JSON document")
-	require.NotNil(t, r.Registration)
+	require.Len(t, r.Registration, 2)
 	assert.Nil(t, r.Setup, "a part not asked for is left out")
 	assert.Equal(t, []string{"registration"}, r.Config.Parts)
+}
+
+func TestOneTransportWithoutLatency(t *testing.T) {
+	var out, log bytes.Buffer
+	err := runMain(context.Background(), []string{"-parts", "setup", "-transports", "websocket", "-latency", "0",
+		"-setup-calls", "2", "-json", "-"}, &out, &log)
+	require.NoError(t, err, log.String())
+	var r report
+	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
+	require.NotNil(t, r.Setup)
+	require.Len(t, r.Setup.Runs, 1, "-latency 0 leaves out the latency rows")
+	assert.Equal(t, transportWebSocket, r.Setup.Runs[0].Transport)
+	assert.Zero(t, r.Setup.RatioPubNubMedian, "no ratio without both transports")
+	assert.Nil(t, r.Setup.Raw, "raw pion only with the raw part")
 }
 
 func TestFlags(t *testing.T) {
@@ -139,6 +192,9 @@ func TestFlags(t *testing.T) {
 	assert.Equal(t, shortConfig.IdleClients, o.IdleClients)
 	assert.Equal(t, shortConfig.MediaDuration, o.MediaDuration)
 	assert.Equal(t, allParts, o.Parts)
+	assert.Equal(t, allTransports, o.Transports, "both transports by default")
+	assert.Equal(t, 25*time.Millisecond, o.Latency)
+	assert.Equal(t, shortConfig.LatencyCalls, o.LatencyCalls)
 
 	o, err = parseFlags(nil, &bytes.Buffer{})
 	require.NoError(t, err)
@@ -150,6 +206,13 @@ func TestFlags(t *testing.T) {
 	assert.Equal(t, []string{codecPCMU}, o.Codecs, "-pcmu: PCMU only")
 	pcmuOnly = false
 
+	assert.Equal(t, fullConfig.LatencyCalls, o.LatencyCalls)
+
+	o, err = parseFlags([]string{"-transports", " WebSocket ,pubnub,websocket", "-latency", "0"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{transportWebSocket, transportPubNub}, o.Transports, "in the order given, once each")
+	assert.Zero(t, o.Latency)
+
 	for _, args := range [][]string{
 		{"-parts", "setup,bogus"},
 		{"-parts", ","},
@@ -158,6 +221,10 @@ func TestFlags(t *testing.T) {
 		{"-opus-complexity", "11"},
 		{"-capacity-step", "50", "-capacity-max", "40"},
 		{"-t", "-1s"},
+		{"-transports", "carrier-pigeon"},
+		{"-transports", ","},
+		{"-latency", "-1ms"},
+		{"-latency-calls", "0"},
 		{"extra"},
 	} {
 		_, err := parseFlags(args, &bytes.Buffer{})

@@ -9,15 +9,16 @@ import (
 
 // registrationReport is Start() to OnClientStarted.
 type registrationReport struct {
+	Transport  string  `json:"transport"`
 	Sequential latency `json:"sequential"` // clients started one after another
 	Concurrent latency `json:"concurrent"` // clients started all at once
 }
 
 // measureRegistration starts n clients one after another, then n more all
-// at once, against one server, and summarises how long each took to start.
+// at once, against one server made with opts, and summarises how long each took to start.
 // One client before them, not counted, warms up.
-func measureRegistration(ctx context.Context, n int) (_ *registrationReport, err error) {
-	srv := ocratest.NewServer()
+func measureRegistration(ctx context.Context, n int, opts ...ocratest.Option) (_ *registrationReport, err error) {
+	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
 	var took [3][]time.Duration
 	for i, p := range []struct {

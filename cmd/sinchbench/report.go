@@ -14,14 +14,14 @@ import (
 
 // report is everything a run measured; its JSON form is the -json output.
 type report struct {
-	Machine      machine             `json:"machine"`
-	Config       reportConfig        `json:"config"`
-	Registration *registrationReport `json:"registration,omitempty"`
-	Setup        *setupReport        `json:"setup,omitempty"`
-	Media        []*mediaReport      `json:"media,omitempty"` // one per codec
-	Capacity     *capacityReport     `json:"capacity,omitempty"`
-	Playout      *playoutReport      `json:"playout,omitempty"`
-	Idle         *idleReport         `json:"idle,omitempty"`
+	Machine      machine              `json:"machine"`
+	Config       reportConfig         `json:"config"`
+	Registration []registrationReport `json:"registration,omitempty"` // one per transport
+	Setup        *setupReport         `json:"setup,omitempty"`
+	Media        []*mediaReport       `json:"media,omitempty"` // one per codec
+	Capacity     *capacityReport      `json:"capacity,omitempty"`
+	Playout      *playoutReport       `json:"playout,omitempty"`
+	Idle         []idleReport         `json:"idle,omitempty"` // one per transport
 	// Targets compares the figures with the goals set for a 2-core
 	// machine; they are reported, not asserted.
 	Targets []target `json:"targets"`
@@ -43,6 +43,9 @@ type reportConfig struct {
 	MediaCalls   int      `json:"media_calls"`
 	MediaSeconds float64  `json:"media_seconds"`
 	IdleClients  int      `json:"idle_clients"`
+	Transports   []string `json:"transports"`
+	LatencyMS    float64  `json:"latency_ms"`
+	LatencyCalls int      `json:"latency_setup_calls"`
 	Codecs       []string `json:"codecs"`
 	// OpusComplexity is -opus-complexity; 0: the SDK's default.
 	OpusComplexity int `json:"opus_complexity,omitempty"`
@@ -75,6 +78,7 @@ func newReport(cfg config) *report {
 		Config: reportConfig{
 			Parts: cfg.Parts, Clients: cfg.Clients, SetupCalls: cfg.SetupCalls,
 			MediaCalls: cfg.MediaCalls, MediaSeconds: cfg.MediaDuration.Seconds(), IdleClients: cfg.IdleClients,
+			Transports: cfg.Transports, LatencyMS: ms(cfg.Latency), LatencyCalls: cfg.LatencyCalls,
 			Codecs: cfg.Codecs, OpusComplexity: opusComplexity,
 		},
 		Targets: []target{},
@@ -117,17 +121,7 @@ func (r *report) evaluate() {
 		}
 		r.Targets = append(r.Targets, target{Name: name, Value: value, Limit: limit, Unit: unit, AtLeast: atLeast, Met: met})
 	}
-	if reg := r.Registration; reg != nil {
-		goal("Start() to started, median (one after another)", reg.Sequential.MedianMS, 5, "ms", false)
-	}
-	if s := r.Setup; s != nil {
-		goal("call setup median", s.SDK.MedianMS, 25, "ms", false)
-		if s.Raw != nil {
-			s.RatioMedian = ratio(s.SDK.MedianMS, s.Raw.MedianMS)
-			s.RatioP99 = ratio(s.SDK.P99MS, s.Raw.P99MS)
-			goal("call setup median, SDK / raw pion", s.RatioMedian, 2, "x", false)
-		}
-	}
+	r.evaluateTransports(goal)
 	for _, m := range r.Media {
 		goal(fmt.Sprintf("%s: frames delivered, %d calls (goal set for 200)", m.Codec, m.SDK.Calls), m.SDK.DeliveredPercent, 99, "%", true)
 		if m.Raw != nil {
@@ -142,9 +136,6 @@ func (r *report) evaluate() {
 	}
 	if p := r.Playout; p != nil {
 		goal(p.Codec+": jitter buffer's added delay on loopback, median", p.Delay.MedianMS, 40, "ms", false)
-	}
-	if i := r.Idle; i != nil {
-		goal(fmt.Sprintf("heap per idle client, %d clients (goal set for 1000)", i.Clients), i.HeapKiBPerClient, 64, "KiB", false)
 	}
 }
 
@@ -172,28 +163,8 @@ func (r *report) writeTable(out io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "sinchbench: %s %s/%s, %d CPUs, GOMAXPROCS %d, %s\n",
 		m.GoVersion, m.GOOS, m.GOARCH, m.CPUs, m.GOMAXPROCS, m.Time.Format(time.RFC3339))
-	if reg := r.Registration; reg != nil {
-		fmt.Fprintln(w, "\nregistration: Start() to OnClientStarted\tn\tmedian\tp99\tmax\t")
-		writeLatency(w, "  one after another", reg.Sequential)
-		writeLatency(w, "  all at once", reg.Concurrent)
-	}
-	if s := r.Setup; s != nil {
-		fmt.Fprintln(w, "\ncall setup: CallUser to OnCallEstablished\tn\tmedian\tp99\tmax\t")
-		writeLatency(w, "  SDK", s.SDK)
-		for _, step := range []struct {
-			name string
-			ms   float64
-		}{
-			{"progressing", s.Phases.Progressing}, {"ringing", s.Phases.Ringing},
-			{"answered", s.Phases.Answered}, {"established", s.Phases.Established},
-		} {
-			fmt.Fprintf(w, "    SDK %s\t\t%.2f ms\t\t\t\n", step.name, step.ms)
-		}
-		if s.Raw != nil {
-			writeLatency(w, "  raw pion (to offerer connected)", *s.Raw)
-			fmt.Fprintf(w, "  SDK / raw\t\t%.2fx\t%.2fx\t\t\n", s.RatioMedian, s.RatioP99)
-		}
-	}
+	r.writeRegistration(w)
+	r.writeSetup(w)
 	for _, md := range r.Media {
 		r.writeMedia(w, md)
 	}
@@ -218,11 +189,7 @@ func (r *report) writeTable(out io.Writer) {
 		writeLatency(w, "  added delay", p.Delay)
 		fmt.Fprintf(w, "  jitter buffer target delay\t\t%.0f ms\t\t\t\n", p.TargetDelayMS)
 	}
-	if i := r.Idle; i != nil {
-		fmt.Fprintf(w, "\nidle: %d started clients, server included\t\t\n", i.Clients)
-		fmt.Fprintf(w, "  heap per client\t%.1f KiB\t\n", i.HeapKiBPerClient)
-		fmt.Fprintf(w, "  goroutines per client\t%.2f\t\n", i.GoroutinesPerClient)
-	}
+	r.writeIdle(w)
 	if len(r.Targets) > 0 {
 		fmt.Fprintln(w, "\ntargets (reported, not asserted)\tvalue\tgoal\t\t")
 		for _, t := range r.Targets {

@@ -12,14 +12,35 @@ import (
 // setupReport is CallUser to OnCallEstablished on the caller, next to raw
 // pion's connection time.
 type setupReport struct {
-	SDK latency `json:"sdk"`
+	// Runs are a run per transport on loopback, then a run per transport
+	// with latency added.
+	Runs []setupRun `json:"runs"`
+	Raw  *latency   `json:"raw,omitempty"`
+	// RatioPubNub* are PubNub / WebSocket on loopback; zero unless both
+	// were measured.
+	RatioPubNubMedian float64 `json:"ratio_pubnub_websocket_median,omitempty"`
+	RatioPubNubP99    float64 `json:"ratio_pubnub_websocket_p99,omitempty"`
+}
+
+// setupRun is one series of calls over one transport.
+type setupRun struct {
+	Transport string `json:"transport"`
+	// LatencyMS is what the server added to each REST reply and each
+	// realtime delivery; zero on plain loopback.
+	LatencyMS float64 `json:"latency_ms"`
+	SDK       latency `json:"sdk"`
 	// Phases are the medians, in milliseconds, of when the caller's call
 	// reached each step (call.Details), counted from its StartedTime.
 	Phases setupPhases `json:"sdk_phases_ms"`
-	Raw    *latency    `json:"raw,omitempty"`
-	// Ratios are SDK / raw; zero when raw pion was not measured.
-	RatioMedian float64 `json:"ratio_median,omitempty"`
-	RatioP99    float64 `json:"ratio_p99,omitempty"`
+	// RatioRaw* are SDK / raw on loopback; zero when raw pion was not
+	// measured.
+	RatioRawMedian float64 `json:"ratio_raw_median,omitempty"`
+	RatioRawP99    float64 `json:"ratio_raw_p99,omitempty"`
+	// Delays is the median over LatencyMS: setup time as a count of
+	// injected delays; DelaysOverLoopback subtracts the loopback median of
+	// the same transport first.
+	Delays             float64 `json:"delays,omitempty"`
+	DelaysOverLoopback float64 `json:"delays_over_loopback,omitempty"`
 }
 
 // setupPhases is when a call reached each step, from its start.
@@ -30,11 +51,11 @@ type setupPhases struct {
 	Established float64 `json:"established"` // answered and media connected
 }
 
-// measureSetup places n calls one after another between two clients (and
-// one call before them, not counted, to warm up); the callee answers in
+// measureSetup places n calls one after another between two clients of a
+// server made with opts (and one call before them, not counted, to warm up); the callee answers in
 // OnIncomingCall. Each call is hung up, on both sides, before the next.
-func measureSetup(ctx context.Context, n int) (_ *setupReport, err error) {
-	srv := ocratest.NewServer()
+func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setupRun, err error) {
+	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
 	clients, _, err := startClients(ctx, srv, "setup", 2, 2)
 	if err != nil {
@@ -66,7 +87,7 @@ func measureSetup(ctx context.Context, n int) (_ *setupReport, err error) {
 			phases[j] = append(phases[j], t.Sub(details.StartedTime))
 		}
 	}
-	return &setupReport{SDK: summarize(took), Phases: setupPhases{
+	return &setupRun{SDK: summarize(took), Phases: setupPhases{
 		Progressing: summarize(phases[0]).MedianMS,
 		Ringing:     summarize(phases[1]).MedianMS,
 		Answered:    summarize(phases[2]).MedianMS,

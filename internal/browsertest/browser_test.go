@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/sinch-rtc-go/sinch/ocratest"
@@ -116,19 +117,26 @@ type page struct {
 }
 
 // openPage opens the client page of srv in a new tab, closed when the test
-// ends. Uncaught exceptions of the page fail the test.
+// ends, with the PubNub JS SDK injected before the page's scripts run.
+// Uncaught exceptions of the page fail the test.
 func openPage(t *testing.T, srv *ocratest.Server) *page {
 	t.Helper()
 	requireBrowser(t)
+	sdk := requirePubNubJS(t)
 	shared.once.Do(startBrowser)
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}
-	t.Logf("browser: %s", shared.version)
+	t.Logf("browser: %s; PubNub JS SDK %s", shared.version, pubnubJS.version)
 	ctx, cancel := chromedp.NewContext(shared.ctx)
 	p := &page{t: t, ctx: ctx}
 	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL()+pagePath)); err != nil {
+	inject := func(ctx context.Context, tab *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tab, cdppage.AddScriptToEvaluateOnNewDocument,
+			cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: sdk})
+		return chromedp.Void{}, err
+	}
+	if err := chromedp.Do(ctx, inject, chromedp.Navigate(srv.URL()+pagePath)); err != nil {
 		t.Fatalf("opening the page: %v", err)
 	}
 	go p.watchConsole()

@@ -171,7 +171,7 @@ func (f *frameCounter) snapshot() (frames, width, height int) {
 // setup starts a server, a Go client and a registered browser page, which
 // answers its calls at once with autoAnswer.
 func setup(t *testing.T, autoAnswer bool, opts ...func(*sinch.SinchClientBuilder)) (*goParty, *page) {
-	srv := ocratest.NewServer()
+	srv := ocratest.NewServer() // PubNub, as Sinch: the page speaks it through the PubNub JS SDK
 	t.Cleanup(srv.Close)
 	p := openPage(t, srv)
 	g := startGo(t, srv, opts...)

@@ -99,8 +99,20 @@ type RTCConfig struct {
 	MXPPubSubConfig PubSubConfig `json:"mxpPubSubConfig"`
 }
 
+// Values of PubSubConfig.Transport.
+const (
+	TransportPubNub    = "pubnub"    // also the meaning of ""
+	TransportWebSocket = "websocket" // protocol.md section 4
+)
+
 // PubSubConfig is where the realtime channel lives.
 type PubSubConfig struct {
+	// Transport names the realtime transport (designed; Sinch's service
+	// never sends it): "" or "pubnub" is PubNub (real-wire.md section 1) at
+	// Hostname:Port, over HTTPS unless Hostname is written "http://...";
+	// "websocket" is the WebSocket of protocol.md section 4 on the REST
+	// host, where Hostname and Port are not used.
+	Transport             string `json:"transport,omitempty"`
 	Hostname              string `json:"hostname"`
 	Port                  int    `json:"port"`
 	BroadcastSubscribeKey string `json:"broadcastSubscribeKey"`

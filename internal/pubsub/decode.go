@@ -9,17 +9,10 @@ import (
 
 // Limits of channel names and subscriptions.
 const (
-	// MaxChannelNameLen is the longest name after the "b.", "s." or "c." prefix.
+	// MaxChannelNameLen is the longest channel name.
 	MaxChannelNameLen = 128
 	// MaxChannelsPerFrame is the most channels one subscribe or unsubscribe names.
 	MaxChannelsPerFrame = 16
-)
-
-// Channel name prefixes of protocol.md section 4.
-const (
-	PrefixBroadcast = "b." // b.<instanceId>: only the server publishes
-	PrefixSignal    = "s." // s.<instanceId>: any client publishes
-	PrefixVirtual   = "c." // c.<callId>: read by the server
 )
 
 // DecodeFrame parses one frame received from the network. It refuses frames
@@ -92,22 +85,18 @@ func validateChannels(op string, chs []string) error {
 	return nil
 }
 
-// validateChannel checks a channel name: "b.", "s." or "c." followed by
-// 1..MaxChannelNameLen characters of [A-Za-z0-9_.:=-].
+// validateChannel checks a channel name: 1..MaxChannelNameLen characters
+// of [A-Za-z0-9_.:=-]. Names are opaque: nothing is read into them.
 func validateChannel(ch string) error {
 	if ch == "" {
 		return errors.New("pubsub: missing channel")
 	}
-	if len(ch) < 2 || (ch[:2] != PrefixBroadcast && ch[:2] != PrefixSignal && ch[:2] != PrefixVirtual) {
-		return fmt.Errorf("pubsub: channel %q does not start with b., s. or c.", truncate(ch))
-	}
-	name := ch[2:]
-	if len(name) == 0 || len(name) > MaxChannelNameLen {
+	if len(ch) > MaxChannelNameLen {
 		return fmt.Errorf("pubsub: channel %q: name must be 1 to %d characters", truncate(ch), MaxChannelNameLen)
 	}
-	for i := 0; i < len(name); i++ {
-		if !channelChar(name[i]) {
-			return fmt.Errorf("pubsub: channel %q: invalid character %q", truncate(ch), name[i])
+	for i := 0; i < len(ch); i++ {
+		if !channelChar(ch[i]) {
+			return fmt.Errorf("pubsub: channel %q: invalid character %q", truncate(ch), ch[i])
 		}
 	}
 	return nil

@@ -35,22 +35,34 @@ type HubOptions struct {
 	// Authorize checks the upgrade request and returns the instance it
 	// belongs to. It is required: without it every upgrade is refused.
 	Authorize func(r *http.Request) (instanceID string, err *ocra.APIError)
-	// OnVirtual receives what clients publish to c.<callId> channels. It is
-	// called on the publisher's read goroutine before the publish is acked,
-	// so it must not block, and must not call Close.
-	OnVirtual func(fromInstance, channel, message string)
-	Logger    *slog.Logger // nil discards logs
+	// Channel says what a channel is, from the server's own records:
+	// channel names are opaque, so nothing is read into them. nil: every
+	// channel is open to publish by anyone and subscribe by nobody.
+	Channel func(name string) ChannelRule
+	// Latency delays every message frame (not acks) by this much, in
+	// order: a slower network, for benchmarks.
+	Latency time.Duration
+	Logger  *slog.Logger // nil discards logs
+}
+
+// ChannelRule is what the server knows of a channel.
+type ChannelRule struct {
+	// Owner is the instance that may subscribe to it; "" means nobody.
+	Owner string
+	// ServerOnly channels (an instance's broadcast channel) take messages
+	// from the server (Hub.Publish) only: a client's publish is refused.
+	ServerOnly bool
 }
 
 // Hub is the server side of the pub/sub channel, an http.Handler for
 // GET /ocra/v1/pubsub. It enforces the channel rules of protocol.md
-// section 4:
-//   - a client subscribes only to b.<own id> and s.<own id> (else 40301);
-//   - a client never publishes to b.* (40301); only Hub.Publish does;
-//   - a publish to s.* goes to every connection subscribed to it and is
-//     acked even when there is none, as PubNub does: an ack means accepted,
-//     not delivered;
-//   - a publish to c.* is handed to OnVirtual and acked;
+// section 4, asking HubOptions.Channel what a channel is:
+//   - a client subscribes only to channels its instance owns (else 40301);
+//   - a client never publishes to a ServerOnly channel (40301); only
+//     Hub.Publish does;
+//   - any other publish goes to every connection subscribed to the channel
+//     and to its listener (Listen), and is acked even when there is none,
+//     as PubNub does: an ack means accepted, not delivered;
 //   - a malformed frame is answered with an error frame (40001) and the
 //     connection stays; a frame over MaxFrameSize closes it.
 //
@@ -70,14 +82,56 @@ type Hub struct {
 	wg        sync.WaitGroup                   // every connection goroutine
 }
 
+// outFrame is a frame queued for a connection's writer, sent no earlier
+// than due (HubOptions.Latency).
+type outFrame struct {
+	b   []byte
+	due time.Time
+}
+
 // listener is a receiver inside the server of one channel (Hub.Listen).
-type listener struct{ f func(message string) }
+// With HubOptions.Latency it has a queue and a goroutine that calls f when
+// each message is due.
+type listener struct {
+	f        func(message string)
+	q        chan outFrame // nil without latency
+	quit     chan struct{}
+	stopOnce sync.Once
+}
+
+func (l *listener) stop() { l.stopOnce.Do(func() { close(l.quit) }) }
+
+// later queues message for the listener's goroutine, due after the hub's
+// latency; a full queue drops it.
+func (l *listener) later(h *Hub, message string) {
+	select {
+	case l.q <- outFrame{b: []byte(message), due: time.Now().Add(h.opts.Latency)}:
+	default:
+		h.log.Warn("pubsub: listener queue full; message dropped")
+	}
+}
+
+// run delivers the listener's queued messages when due, until stop.
+func (h *Hub) runListener(l *listener) {
+	defer h.wg.Done()
+	for {
+		select {
+		case f := <-l.q:
+			if !h.waitUntil(f.due, l.quit) {
+				return
+			}
+			l.f(string(f.b))
+		case <-l.quit:
+			return
+		}
+	}
+}
 
 // hubConn is one client connection of a Hub.
 type hubConn struct {
 	instance string
 	ws       *websocket.Conn
-	out      chan []byte   // encoded frames for the writer; never closed
+	out      chan outFrame // encoded frames for the writer; never closed
 	quit     chan struct{} // closed when the hub drops the connection
 	readDone chan struct{} // closed when the read goroutine exits
 
@@ -127,7 +181,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &hubConn{
 		instance: instance,
 		ws:       ws,
-		out:      make(chan []byte, queueSize),
+		out:      make(chan outFrame, queueSize),
 		quit:     make(chan struct{}),
 		readDone: make(chan struct{}),
 		channels: make(map[string]struct{}),
@@ -177,13 +231,22 @@ func (h *Hub) Publish(channel, message string) int {
 // one listener: Listen replaces the previous one. stop may be called more
 // than once; it removes only this listener.
 func (h *Hub) Listen(channel string, f func(message string)) (stop func()) {
-	l := &listener{f: f}
+	l := &listener{f: f, quit: make(chan struct{})}
 	h.mu.Lock()
+	if h.opts.Latency > 0 && !h.closed {
+		l.q = make(chan outFrame, queueSize)
+		h.wg.Add(1)
+		go h.runListener(l)
+	}
+	if old := h.listeners[channel]; old != nil {
+		old.stop()
+	}
 	h.listeners[channel] = l
 	h.mu.Unlock()
 	return func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		l.stop()
 		if h.listeners[channel] == l {
 			delete(h.listeners, channel)
 		}
@@ -222,6 +285,9 @@ func (h *Hub) Close() {
 	all := make([]*hubConn, 0, len(h.conns))
 	for c := range h.conns {
 		all = append(all, c)
+	}
+	for _, l := range h.listeners {
+		l.stop()
 	}
 	h.mu.Unlock()
 	for _, c := range all {
@@ -290,7 +356,7 @@ func (h *Hub) unsubscribeLocked(c *hubConn, ch string) {
 // enqueue queues b for c without blocking; a full queue drops c.
 func (h *Hub) enqueue(c *hubConn, b []byte) {
 	select {
-	case c.out <- b:
+	case c.out <- outFrame{b: b}:
 	default:
 		h.dropSlow(c)
 	}
@@ -305,11 +371,15 @@ func (h *Hub) deliver(channel, message string) (int, error) {
 	}
 	var n int
 	var slow []*hubConn
+	f := outFrame{b: b}
+	if h.opts.Latency > 0 {
+		f.due = time.Now().Add(h.opts.Latency)
+	}
 	h.mu.Lock()
 	l := h.listeners[channel]
 	for c := range h.subs[channel] {
 		select {
-		case c.out <- b:
+		case c.out <- f:
 			n++
 		default:
 			slow = append(slow, c)
@@ -320,7 +390,13 @@ func (h *Hub) deliver(channel, message string) (int, error) {
 		h.dropSlow(c)
 	}
 	if l != nil {
-		l.f(message)
+		if l.q != nil {
+			// The listener must not block its publisher: it hears the
+			// message later, on a goroutine of its own, in order.
+			l.later(h, message)
+		} else {
+			l.f(message)
+		}
 		n++
 	}
 	return n, nil
@@ -330,9 +406,13 @@ func (h *Hub) writeLoop(c *hubConn) {
 	defer h.wg.Done()
 	for {
 		select {
-		case b := <-c.out:
+		case f := <-c.out:
+			if !f.due.IsZero() && !h.waitUntil(f.due, c.quit) {
+				h.closeConn(c)
+				return
+			}
 			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+			if err := c.ws.WriteMessage(websocket.TextMessage, f.b); err != nil {
 				h.log.Debug("pubsub: write failed", "instance", c.instance, "err", err)
 				h.drop(c, websocket.CloseAbnormalClosure, "")
 				_ = c.ws.Close()
@@ -342,6 +422,23 @@ func (h *Hub) writeLoop(c *hubConn) {
 			h.closeConn(c)
 			return
 		}
+	}
+}
+
+// waitUntil waits until t and reports whether it did, rather than quit
+// closing first.
+func (h *Hub) waitUntil(t time.Time, quit <-chan struct{}) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-quit:
+		return false
 	}
 }
 
@@ -398,9 +495,9 @@ func (h *Hub) handle(c *hubConn, b []byte) {
 
 func (h *Hub) subscribe(c *hubConn, f Frame) {
 	for _, ch := range f.Channels {
-		if ch != PrefixBroadcast+c.instance && ch != PrefixSignal+c.instance {
+		if h.rule(ch).Owner != c.instance {
 			h.replyError(c, f.ID, CodeForbidden, fmt.Sprintf(
-				"subscribe to %s refused: an instance subscribes only to its own b. and s. channels", ch))
+				"subscribe to %s refused: an instance subscribes only to its own broadcast and signal channels", ch))
 			return
 		}
 	}
@@ -428,22 +525,24 @@ func (h *Hub) unsubscribe(c *hubConn, f Frame) {
 }
 
 func (h *Hub) publishFrom(c *hubConn, f Frame) {
-	switch f.Channel[:2] {
-	case PrefixBroadcast:
+	if h.rule(f.Channel).ServerOnly {
 		h.replyError(c, f.ID, CodeForbidden, fmt.Sprintf(
 			"publish to %s refused: only the server publishes to broadcast channels", f.Channel))
 		return
-	case PrefixSignal:
-		if _, err := h.deliver(f.Channel, f.Message); err != nil {
-			h.replyError(c, f.ID, CodeInvalidFrame, strings.TrimPrefix(err.Error(), "pubsub: "))
-			return
-		}
-	case PrefixVirtual:
-		if h.opts.OnVirtual != nil {
-			h.opts.OnVirtual(c.instance, f.Channel, f.Message)
-		}
+	}
+	if _, err := h.deliver(f.Channel, f.Message); err != nil {
+		h.replyError(c, f.ID, CodeInvalidFrame, strings.TrimPrefix(err.Error(), "pubsub: "))
+		return
 	}
 	h.ack(c, f.ID)
+}
+
+// rule asks HubOptions.Channel what channel is.
+func (h *Hub) rule(channel string) ChannelRule {
+	if h.opts.Channel == nil {
+		return ChannelRule{}
+	}
+	return h.opts.Channel(channel)
 }
 
 // ack acknowledges request id; subscribe and unsubscribe frames without an

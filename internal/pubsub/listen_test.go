@@ -2,7 +2,9 @@ package pubsub
 
 import (
 	"context"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,4 +32,26 @@ func TestListenReceivesWhatIsPublishedToItsChannel(t *testing.T) {
 	assert.Equal(t, 0, h.Publish("s.endpoint", "lost"))
 	assert.Empty(t, got)
 	assert.Empty(t, replaced)
+}
+
+func TestHubLatencyDelaysDeliveriesInOrder(t *testing.T) {
+	const latency = 30 * time.Millisecond
+	h := startHub(t, HubOptions{Latency: latency})
+	handler, got := collector(100)
+	a := dial(t, h.url, "A", DialOptions{Handler: handler})
+	ctx := context.Background()
+	require.NoError(t, a.Subscribe(ctx, "s.A"))
+	heard := make(chan string, 100)
+	h.Listen("server", func(m string) { heard <- m })
+
+	start := time.Now()
+	for i := range 50 {
+		require.Equal(t, 1, h.Publish("s.A", strconv.Itoa(i)))
+		require.NoError(t, a.Publish(ctx, "server", strconv.Itoa(i)), "acks are not delayed")
+	}
+	for i := range 50 {
+		assert.Equal(t, received{"s.A", strconv.Itoa(i)}, <-got)
+		assert.Equal(t, strconv.Itoa(i), <-heard)
+	}
+	assert.GreaterOrEqual(t, time.Since(start), latency, "delivered no earlier than the latency")
 }

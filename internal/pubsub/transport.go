@@ -38,14 +38,19 @@ type PubNubOptions struct {
 	SignalSubscribeKey string
 	SignalPublishKey   string
 	SignalChannel      string
-	// UUID is the PubNub client id sent with every request (opaque).
+	// UUID is the PubNub client id sent with every request (opaque;
+	// default: a random one).
 	UUID string
 	// Handler receives every message of both channels, in order per channel.
 	Handler Handler
 	// HTTPClient is the application's client; its Transport (TLS settings,
-	// proxy, middleware) carries every PubNub request. nil: http.DefaultTransport.
+	// proxy, middleware) carries every PubNub request (its Timeout,
+	// CheckRedirect and Jar are not used: redirects are never followed).
+	// nil, or a nil Transport: a transport of the conn's own with
+	// http.DefaultTransport's settings, whose idle connections Close closes.
 	HTTPClient *http.Client
-	// RequestTimeout bounds publish, time and the first subscribe (default 10 s).
+	// RequestTimeout bounds publish, time and the first subscribes, and how
+	// long polls may keep failing before the conn is gone (default 10 s).
 	RequestTimeout time.Duration
 	// PollTimeout bounds one long poll (default 320 s: servers hold a poll
 	// for up to about 310 s).

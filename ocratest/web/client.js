@@ -1,6 +1,7 @@
 // A browser client of the fake Ocra server, for interop tests with the Go
 // SDK: it registers as the SDK does (registration token, instance, the
-// realtime channel), speaks MXP v10 sealed with AES-CBC through WebCrypto,
+// realtime channel over PubNub, through the official PubNub JS SDK that the
+// test injects), speaks MXP v10 sealed with AES-CBC through WebCrypto,
 // and makes and answers app-to-app calls with RTCPeerConnection. It sends a
 // WebAudio tone (and, in video calls, an animated canvas as its camera) and
 // measures what it receives. Everything a test needs to read is in
@@ -114,80 +115,71 @@ class Rest {
     const resp = await fetch(this.origin + OCRA_PATH + path, {method, headers, body: body.length ? body : undefined});
     return checkResponse(resp);
   }
-
-  // realtimeURL is the URL of the realtime channel, signed in its query
-  // string: a browser cannot set headers on a WebSocket (docs/browser.md).
-  async realtimeURL() {
-    const path = OCRA_PATH + '/pubsub';
-    const auth = await signing.authorization(this.instanceId, this.secret, 'GET', new Uint8Array(0), '', path);
-    const query = new URLSearchParams({'authorization': auth.authorization, 'x-timestamp': auth.timestamp});
-    return this.origin.replace(/^http/, 'ws') + path + '?' + query;
-  }
 }
 
-// ---- Realtime channel (protocol.md section 4) ----
+// ---- Realtime channel: PubNub (real-wire.md section 1) ----
+//
+// The page speaks PubNub through the official PubNub JavaScript SDK (npm
+// "pubnub", its browser build), which the test injects as the global
+// PubNub before this script runs (docs/browser.md). There are two PubNub
+// clients, as in Sinch's SDKs: the broadcast network (subscribe key only;
+// Invites arrive there) and the signal network (subscribe and publish keys;
+// everything after the Invite). Messages are MXP frames, sent as JSON
+// strings.
+
+// pubnubOrigin returns the SDK's origin (host:port) and ssl setting for
+// mxpPubSubConfig: TLS unless the hostname is written http://.
+function pubnubOrigin(ps) {
+  const m = /^([a-z]+):\/\/(.*)$/i.exec(ps.hostname);
+  let host = (m ? m[2] : ps.hostname).replace(/\/$/, '');
+  if (ps.port > 0 && !/^(\[[^\]]*\]|[^:]*):\d+$/.test(host)) { // no port in the hostname
+    host = (host.includes(':') && !host.startsWith('[') ? '[' + host + ']' : host) + ':' + ps.port;
+  }
+  return {origin: host, ssl: !(m && m[1].toLowerCase() === 'http')};
+}
 
 class Realtime {
-  constructor(url, onMessage) {
-    this.url = url;
+  // onMessage(channel, frame) gets every message of both networks, in the
+  // order each network delivers them.
+  constructor(pubSubConfig, userId, onMessage) {
+    if (typeof PubNub !== 'function') {
+      throw new Error('the PubNub JS SDK is not loaded: the page needs the global PubNub (docs/browser.md)');
+    }
+    const ps = pubSubConfig;
+    const {origin, ssl} = pubnubOrigin(ps);
     this.onMessage = onMessage;
-    this.nextId = 1;
-    this.pending = new Map(); // request id -> {resolve, reject}
+    this.broadcast = new PubNub({origin, ssl, userId, subscribeKey: ps.broadcastSubscribeKey});
+    this.signal = new PubNub({origin, ssl, userId, subscribeKey: ps.signalSubscribeKey, publishKey: ps.signalPublishKey});
   }
 
-  open() {
+  // subscribe subscribes each network to its channel and resolves once
+  // both are connected.
+  subscribe(broadcastChannel, signalChannel) {
+    return Promise.all([this.listen(this.broadcast, broadcastChannel), this.listen(this.signal, signalChannel)]);
+  }
+
+  listen(pn, channel) {
     return new Promise((resolve, reject) => {
-      this.ws = new WebSocket(this.url);
-      this.ws.onopen = () => resolve();
-      this.ws.onerror = () => reject(new Error('realtime channel: connection failed'));
-      this.ws.onclose = () => this.failPending(new Error('realtime channel closed'));
-      this.ws.onmessage = (e) => this.receive(JSON.parse(e.data));
+      let connected = false;
+      pn.addListener({
+        status: (s) => {
+          if (s.category === 'PNConnectedCategory' && !connected) {
+            connected = true;
+            resolve();
+          } else if (s.error && !connected) {
+            reject(new Error('realtime channel: subscribing failed (' + s.category + ')'));
+          }
+        },
+        message: (m) => this.onMessage(m.channel, m.message),
+      });
+      pn.subscribe({channels: [channel]});
     });
   }
 
-  receive(frame) {
-    const waiter = this.pending.get(frame.id);
-    switch (frame.op) {
-      case 'message':
-        this.onMessage(frame.channel, frame.message);
-        return;
-      case 'ack':
-        if (waiter) {
-          this.pending.delete(frame.id);
-          waiter.resolve();
-        }
-        return;
-      case 'error':
-        if (waiter) {
-          this.pending.delete(frame.id);
-          waiter.reject(new Error('realtime channel error ' + frame.code + ': ' + frame.message));
-        }
-        return;
-    }
-  }
-
-  failPending(err) {
-    for (const waiter of this.pending.values()) {
-      waiter.reject(err);
-    }
-    this.pending.clear();
-  }
-
-  // request sends a frame and resolves when the server acknowledges it.
-  request(frame) {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, {resolve, reject});
-      this.ws.send(JSON.stringify({...frame, id}));
-    });
-  }
-
-  subscribe(...channels) {
-    return this.request({op: 'subscribe', channels});
-  }
-
-  publish(channel, message) {
-    return this.request({op: 'publish', channel, message});
+  // publish sends an MXP frame on the signal network and resolves when
+  // the origin accepts it.
+  async publish(channel, frame) {
+    await this.signal.publish({channel, message: frame});
   }
 }
 
@@ -768,14 +760,14 @@ class Client {
     this.rest = new Rest(location.origin);
     const created = await this.rest.createInstance(token, userId);
     this.instanceId = created.instance.id;
+    this.config = created.config; // for tests that read the realtime keys and channels
     this.instanceKey = fromBase64(created.config.rtcProfile.key);
     this.signalChannel = created.config.rtcProfile.signalChannel;
     const servers = await this.rest.signed('GET', '/instances/' + encodeURIComponent(this.instanceId) + '/ice-servers');
     this.iceServers = servers.map((s) => ({urls: s.urls, username: s.username, credential: s.password}));
-    this.realtime = new Realtime(await this.rest.realtimeURL(), (channel, frame) => {
+    this.realtime = new Realtime(created.config.rtcConfig.mxpPubSubConfig, this.instanceId, (channel, frame) => {
       this.enqueue(() => this.onFrame(channel, frame)).catch((e) => this.error(e));
     });
-    await this.realtime.open();
     await this.realtime.subscribe(created.config.rtcProfile.broadcastChannel, created.config.rtcProfile.signalChannel);
     this.status.registered = true;
     this.status.instanceId = this.instanceId;

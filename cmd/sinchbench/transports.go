@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sinch-rtc-go/sinch/ocratest"
+)
+
+// Realtime transports, as named by -transports: the server's configuration
+// says which one the clients use.
+const (
+	transportPubNub    = "pubnub"    // ocratest's default, Sinch's real wire
+	transportWebSocket = "websocket" // ocratest.WithWebSocket, the transport before PubNub
+)
+
+var allTransports = []string{transportPubNub, transportWebSocket}
+
+// transportNames are the labels of the table.
+var transportNames = map[string]string{transportPubNub: "PubNub", transportWebSocket: "WebSocket"}
+
+// serverOptions are the ocratest options of a transport, with latency
+// added to every REST reply and realtime delivery when it is positive.
+func serverOptions(transport string, latency time.Duration) []ocratest.Option {
+	var opts []ocratest.Option
+	if transport == transportWebSocket {
+		opts = append(opts, ocratest.WithWebSocket())
+	}
+	if latency > 0 {
+		opts = append(opts, ocratest.WithLatency(latency))
+	}
+	return opts
+}
+
+func parseTransports(s string) ([]string, error) {
+	var ts []string
+	for t := range strings.SplitSeq(s, ",") {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
+		if !slices.Contains(allTransports, t) {
+			return nil, fmt.Errorf("unknown transport %q in -transports: want some of %s", t, strings.Join(allTransports, ", "))
+		}
+		if !slices.Contains(ts, t) {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("-transports names no transport")
+	}
+	return ts, nil
+}
+
+// runRegistration measures registration once per transport.
+func runRegistration(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
+	for _, t := range cfg.Transports {
+		say("registration (%s): %d clients one after another, then %d at once", t, cfg.Clients, cfg.Clients)
+		r, err := measureRegistration(ctx, cfg.Clients, serverOptions(t, 0)...)
+		if err != nil {
+			return fmt.Errorf("registration over %s: %w", t, err)
+		}
+		r.Transport = t
+		rep.Registration = append(rep.Registration, *r)
+	}
+	return nil
+}
+
+// runSetup measures setup on loopback per transport, raw pion once, then
+// setup with cfg.Latency per transport.
+func runSetup(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
+	rep.Setup = &setupReport{}
+	for _, t := range cfg.Transports {
+		say("setup (%s): %d SDK calls one after another", t, cfg.SetupCalls)
+		r, err := measureSetup(ctx, cfg.SetupCalls, serverOptions(t, 0)...)
+		if err != nil {
+			return fmt.Errorf("setup over %s: %w", t, err)
+		}
+		r.Transport = t
+		rep.Setup.Runs = append(rep.Setup.Runs, *r)
+	}
+	if cfg.has(partRaw) {
+		say("setup: %d raw pion connections one after another", cfg.SetupCalls)
+		raw, err := measureRawSetup(ctx, cfg.SetupCalls)
+		if err != nil {
+			return fmt.Errorf("raw setup: %w", err)
+		}
+		rep.Setup.Raw = &raw
+	}
+	if cfg.Latency <= 0 {
+		return nil
+	}
+	for _, t := range cfg.Transports {
+		say("setup (%s, %v per reply and delivery): %d SDK calls one after another", t, cfg.Latency, cfg.LatencyCalls)
+		r, err := measureSetup(ctx, cfg.LatencyCalls, serverOptions(t, cfg.Latency)...)
+		if err != nil {
+			return fmt.Errorf("setup over %s with %v latency: %w", t, cfg.Latency, err)
+		}
+		r.Transport, r.LatencyMS = t, ms(cfg.Latency)
+		rep.Setup.Runs = append(rep.Setup.Runs, *r)
+	}
+	return nil
+}
+
+// runIdle measures idle clients once per transport.
+func runIdle(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
+	for _, t := range cfg.Transports {
+		say("idle (%s): %d started clients", t, cfg.IdleClients)
+		r, err := measureIdle(ctx, cfg.IdleClients, serverOptions(t, 0)...)
+		if err != nil {
+			return fmt.Errorf("idle over %s: %w", t, err)
+		}
+		r.Transport = t
+		rep.Idle = append(rep.Idle, *r)
+	}
+	return nil
+}
+
+// loopback returns the setup run of transport without added latency.
+func (s *setupReport) loopback(transport string) *setupRun {
+	for i := range s.Runs {
+		if s.Runs[i].Transport == transport && s.Runs[i].LatencyMS == 0 {
+			return &s.Runs[i]
+		}
+	}
+	return nil
+}
+
+// evaluateTransports computes the ratios of registration, setup and idle
+// and their targets.
+func (r *report) evaluateTransports(goal func(name string, value, limit float64, unit string, atLeast bool)) {
+	for _, reg := range r.Registration {
+		goal(fmt.Sprintf("Start() to started, median (one after another), %s", transportNames[reg.Transport]), reg.Sequential.MedianMS, 5, "ms", false)
+	}
+	if s := r.Setup; s != nil {
+		for i := range s.Runs {
+			run := &s.Runs[i]
+			name := transportNames[run.Transport]
+			if run.LatencyMS > 0 {
+				run.Delays = run.SDK.MedianMS / run.LatencyMS
+				if lb := s.loopback(run.Transport); lb != nil {
+					run.DelaysOverLoopback = (run.SDK.MedianMS - lb.SDK.MedianMS) / run.LatencyMS
+				}
+				goal(fmt.Sprintf("call setup median with %g ms latency, %s, in delays", run.LatencyMS, name), run.Delays, 6, "delays", false)
+				continue
+			}
+			goal(fmt.Sprintf("call setup median, %s", name), run.SDK.MedianMS, 25, "ms", false)
+			if s.Raw != nil {
+				run.RatioRawMedian = ratio(run.SDK.MedianMS, s.Raw.MedianMS)
+				run.RatioRawP99 = ratio(run.SDK.P99MS, s.Raw.P99MS)
+				goal(fmt.Sprintf("call setup median, %s / raw pion", name), run.RatioRawMedian, 2, "x", false)
+			}
+		}
+		pn, ws := s.loopback(transportPubNub), s.loopback(transportWebSocket)
+		if pn != nil && ws != nil {
+			s.RatioPubNubMedian = ratio(pn.SDK.MedianMS, ws.SDK.MedianMS)
+			s.RatioPubNubP99 = ratio(pn.SDK.P99MS, ws.SDK.P99MS)
+			goal("call setup median, PubNub / WebSocket", s.RatioPubNubMedian, 1.2, "x", false)
+		}
+	}
+	for _, i := range r.Idle {
+		goal(fmt.Sprintf("heap per idle client, %s, %d clients (goal set for 1000)", transportNames[i.Transport], i.Clients), i.HeapKiBPerClient, 64, "KiB", false)
+	}
+}
+
+// writeRegistration, writeSetup and writeIdle write the tables of those
+// parts, a row per transport (and latency).
+func (r *report) writeRegistration(w io.Writer) {
+	if len(r.Registration) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nregistration: Start() to OnClientStarted\tn\tmedian\tp99\tmax\t")
+	byTransport := map[string]latency{}
+	for _, reg := range r.Registration {
+		name := transportNames[reg.Transport]
+		writeLatency(w, "  "+name+", one after another", reg.Sequential)
+		writeLatency(w, "  "+name+", all at once", reg.Concurrent)
+		byTransport[reg.Transport] = reg.Sequential
+	}
+	pn, okP := byTransport[transportPubNub]
+	ws, okW := byTransport[transportWebSocket]
+	if okP && okW {
+		fmt.Fprintf(w, "  PubNub / WebSocket, one after another\t\t%.2fx\t%.2fx\t\t\n",
+			ratio(pn.MedianMS, ws.MedianMS), ratio(pn.P99MS, ws.P99MS))
+	}
+}
+
+func (r *report) writeSetup(w io.Writer) {
+	s := r.Setup
+	if s == nil {
+		return
+	}
+	fmt.Fprintln(w, "\ncall setup: CallUser to OnCallEstablished\tn\tmedian\tp99\tmax\t")
+	for _, run := range s.Runs {
+		if run.LatencyMS > 0 {
+			continue
+		}
+		name := transportNames[run.Transport]
+		writeLatency(w, "  "+name, run.SDK)
+		for _, step := range []struct {
+			name string
+			ms   float64
+		}{
+			{"progressing", run.Phases.Progressing}, {"ringing", run.Phases.Ringing},
+			{"answered", run.Phases.Answered}, {"established", run.Phases.Established},
+		} {
+			fmt.Fprintf(w, "    %s %s\t\t%.2f ms\t\t\t\n", name, step.name, step.ms)
+		}
+	}
+	if s.Raw != nil {
+		writeLatency(w, "  raw pion (to offerer connected)", *s.Raw)
+		for _, run := range s.Runs {
+			if run.LatencyMS == 0 {
+				fmt.Fprintf(w, "  %s / raw\t\t%.2fx\t%.2fx\t\t\n", transportNames[run.Transport], run.RatioRawMedian, run.RatioRawP99)
+			}
+		}
+	}
+	if s.RatioPubNubMedian > 0 {
+		fmt.Fprintf(w, "  PubNub / WebSocket\t\t%.2fx\t%.2fx\t\t\n", s.RatioPubNubMedian, s.RatioPubNubP99)
+	}
+	for _, run := range s.Runs {
+		if run.LatencyMS == 0 {
+			continue
+		}
+		name := fmt.Sprintf("  %s, %g ms per reply and delivery", transportNames[run.Transport], run.LatencyMS)
+		writeLatency(w, name, run.SDK)
+		fmt.Fprintf(w, "    setup with latency = %.1f delays\t\t\t\t\t\n", run.Delays)
+		fmt.Fprintf(w, "    (%.1f delays over loopback)\t\t\t\t\t\n", run.DelaysOverLoopback)
+	}
+}
+
+func (r *report) writeIdle(w io.Writer) {
+	if len(r.Idle) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nidle: started clients, server included\tclients\theap per client\tgoroutines per client\t\n")
+	var heap = map[string]float64{}
+	for _, i := range r.Idle {
+		fmt.Fprintf(w, "  %s\t%d\t%.1f KiB\t%.2f\t\n", transportNames[i.Transport], i.Clients, i.HeapKiBPerClient, i.GoroutinesPerClient)
+		heap[i.Transport] = i.HeapKiBPerClient
+	}
+	if pn, ws := heap[transportPubNub], heap[transportWebSocket]; pn > 0 && ws > 0 {
+		fmt.Fprintf(w, "  PubNub / WebSocket\t\t%.2fx\t\t\n", ratio(pn, ws))
+	}
+}

@@ -1,0 +1,98 @@
+package pubsub
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// The decoders of what a PubNub origin answers. Seeds are below and in
+// testdata/fuzz; `go test` runs them, `go test -fuzz FuzzDecodeSubscribe`
+// explores further.
+
+func FuzzDecodeSubscribe(f *testing.F) {
+	for _, s := range []string{
+		`{"t":{"t":"17000000000000000","r":12},"m":[]}`,
+		`{"t":{"t":"17000000000000001","r":12},"m":[{"a":"4","f":0,"i":"u","p":{"t":"17000000000000001","r":12},"k":"sub","c":"ch","d":"10 x - 0 1 QUJD"}]}`,
+		`{"t":{"t":"1","r":0},"m":[{"c":"ch","d":{"x":1}},{"c":"ch","e":1,"d":"s"},"x",null,{"c":1}]}`,
+		`{"t":{"t":"1"}}`,
+		`{"t":{"t":1,"r":0}}`,
+		`{"t":null,"m":[]}`,
+		`{"t":{"t":"1","r":-1}}`,
+		`{"t":{"t":"1","r":1e99}}`,
+		`{"t":{"t":"123456789012345678901"}}`,
+		`[]`, `{`, ``, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := decodeSubscribe(b)
+		if err != nil {
+			return
+		}
+		if !isTimetoken(r.Cursor.T) || r.Cursor.R < 0 {
+			t.Fatalf("accepted cursor %+v", r.Cursor)
+		}
+		for _, m := range r.Messages {
+			text, ok := m.text()
+			if !ok {
+				continue
+			}
+			// A delivered message is exactly the JSON string's value.
+			var again string
+			if err := json.Unmarshal(encodeMessage(text), &again); err != nil || again != text {
+				t.Fatalf("message %q does not survive a publish round trip: %v", text, err)
+			}
+		}
+	})
+}
+
+func FuzzDecodePublish(f *testing.F) {
+	for _, s := range []string{
+		`[1,"Sent","17000000000000000"]`,
+		`[0,"Message Too Large","17000000000000000"]`,
+		`[1,"Sent",17000000000000000]`,
+		`[1,"Sent"]`,
+		`{"status":400,"error":true,"message":"Invalid Key"}`,
+		`[1,2,"3"]`, `[]`, ``, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tt, err := decodePublish(b)
+		if err == nil && !isTimetoken(tt) {
+			t.Fatalf("accepted timetoken %q", tt)
+		}
+		if err != nil && len(err.Error()) > 400 {
+			t.Fatalf("unbounded error of %d bytes", len(err.Error()))
+		}
+	})
+}
+
+func FuzzDecodeTime(f *testing.F) {
+	for _, s := range []string{`[17000000000000000]`, `["17000000000000000"]`, `[1.5]`, `[-1]`, `[]`, `[1,2]`, `x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tt, err := decodeTime(b)
+		if err == nil && !isTimetoken(tt) {
+			t.Fatalf("accepted timetoken %q", tt)
+		}
+	})
+}
+
+func FuzzPubNubError(f *testing.F) {
+	for _, s := range []string{
+		`{"status":403,"error":true,"service":"Access Manager","message":"Forbidden"}`,
+		`[0,"Invalid Key","17000000000000000"]`,
+		`{"code":50300,"message":"Service unavailable","reference":"r"}`,
+		`<html>`, ``,
+	} {
+		f.Add(503, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, status int, b []byte) {
+		e := pubNubError("subscribe", status, b)
+		if e.Status != status || len(e.Message) > 200 {
+			t.Fatalf("error %+v", e)
+		}
+	})
+}
