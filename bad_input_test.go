@@ -69,6 +69,8 @@ func TestBadInput(t *testing.T) {
 		{"Build: PingInterval 0", build(builder().PingInterval(0)), invalid, []string{"PingInterval"}},
 		{"Build: MaxReconnects -5", build(builder().MaxReconnects(-5)), invalid, []string{"MaxReconnects", "-5"}},
 		{"Build: MaxIncomingCalls 0", build(builder().MaxIncomingCalls(0)), invalid, []string{"MaxIncomingCalls must be 1 or more"}},
+		{"Build: OpusComplexity 0", build(builder().OpusComplexity(0)), invalid, []string{"OpusComplexity must be from 1 to 10, not 0"}},
+		{"Build: OpusComplexity 11", build(builder().OpusComplexity(11)), invalid, []string{"OpusComplexity", "11"}},
 
 		// SinchClient.
 		{"Start twice", alice.Start, sinch.ErrAlreadyStarted, nil},

@@ -50,6 +50,8 @@ type SinchClientBuilder struct {
 	iceServers           []webrtc.ICEServer
 	loopbackOnly         bool
 	pcmuOnly             bool
+	opusComplexity       int // 0: rtc.DefaultOpusComplexity
+	opusComplexitySet    bool
 	webrtcSettings       func(*webrtc.SettingEngine)
 	requestTimeout       time.Duration
 	credentialsTimeout   time.Duration
@@ -157,6 +159,17 @@ func (b *SinchClientBuilder) LoopbackOnly() *SinchClientBuilder {
 // most calls per core. A caller that offers no PCMU is then refused.
 func (b *SinchClientBuilder) PCMUOnly() *SinchClientBuilder {
 	b.pcmuOnly = true
+	return b
+}
+
+// OpusComplexity sets the effort of each call's Opus encoder, from 1 (the
+// least CPU: about half the encoding cost of the default) to 10 (the best
+// quality at a given bitrate); the default is 5. Lower it to carry more
+// concurrent Opus calls per core (docs/benchmarks.md has the figures).
+// Build fails for a value outside 1..10. PCMU calls ignore it.
+func (b *SinchClientBuilder) OpusComplexity(n int) *SinchClientBuilder {
+	b.opusComplexity = n
+	b.opusComplexitySet = true
 	return b
 }
 
@@ -292,6 +305,9 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 		if d <= 0 {
 			return nil, errs.Invalid("%s must be positive, not %v", name, d)
 		}
+	}
+	if b.opusComplexitySet && (b.opusComplexity < 1 || b.opusComplexity > 10) {
+		return nil, errs.Invalid("OpusComplexity must be from 1 to 10, not %d", b.opusComplexity)
 	}
 	if b.maxReconnects < -1 {
 		return nil, errs.Invalid("MaxReconnects must be -1 (no limit) or more, not %d", b.maxReconnects)

@@ -105,6 +105,9 @@ func (s clientSession) REST() (*ocra.Client, ocra.Credentials) {
 // PCMUOnly is the builder's PCMUOnly.
 func (s clientSession) PCMUOnly() bool { return s.c.settings.pcmuOnly }
 
+// OpusComplexity is the builder's OpusComplexity (0: the default).
+func (s clientSession) OpusComplexity() int { return s.c.settings.opusComplexity }
+
 // PeerConfig is the builder's ICE servers, then the server's.
 func (s clientSession) PeerConfig() webrtc.Configuration {
 	servers := append([]webrtc.ICEServer(nil), s.c.settings.iceServers...)

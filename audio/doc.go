@@ -10,8 +10,9 @@
 // Audio is 16-bit signed PCM in 20 ms frames. A source or sink that does not
 // say otherwise works at 8 kHz mono ([SampleRate], [FrameSize] samples a
 // frame, [Narrowband]); one that implements [Formatted] declares another
-// format (8 to 48 kHz, mono or stereo: [ToneAt], [NewToneDetectorAt],
-// [NewPCMSourceAt], [NewWAVWriterAt], or any source or sink wrapped by
+// format (8 to 48 kHz, mono or stereo: [ToneAt], [NewToneDetectorAt], WAV
+// and PCM sources at the file's or the given rate ([NewWAVSource], [OpenWAV],
+// [NewPCMSource], [NewPCMSourceAt]), [NewWAVWriterAt], or any source or sink wrapped by
 // [SourceAt] and [SinkAt]), and the SDK converts between it and the call's
 // codec: Opus (wideband, negotiated first) or PCMU (G.711, 8 kHz).
 package audio

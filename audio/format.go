@@ -113,13 +113,16 @@ func SourceAt(f Format, s Source) (Source, error) {
 }
 
 // SinkAt returns s declaring format f (see [Formatted]): its WriteFrame gets
-// frames at f. It fails for a format [Format.Valid] refuses.
+// frames at f. A [TimedSink] stays one. It fails for a format [Format.Valid] refuses.
 func SinkAt(f Format, s Sink) (Sink, error) {
 	if err := f.Valid(); err != nil {
 		return nil, err
 	}
 	if s == nil {
 		return nil, errors.New("audio: nil sink")
+	}
+	if ts, ok := s.(TimedSink); ok {
+		return formattedTimedSink{TimedSink: ts, format: f}, nil
 	}
 	return formattedSink{Sink: s, format: f}, nil
 }
@@ -137,6 +140,14 @@ type formattedSink struct {
 }
 
 func (s formattedSink) Format() Format { return s.format }
+
+// formattedTimedSink keeps a TimedSink's WriteFrameAt visible.
+type formattedTimedSink struct {
+	TimedSink
+	format Format
+}
+
+func (s formattedTimedSink) Format() Format { return s.format }
 
 // NewPCMSourceAt returns a source reading raw 16-bit little-endian PCM of
 // format f (interleaved when stereo) from r as it is, declaring f: the call

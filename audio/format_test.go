@@ -115,16 +115,42 @@ func TestWAVWriterAtWritesItsFormat(t *testing.T) {
 	assert.Len(t, data, 44+2*16000)
 	assert.EqualValues(t, 16000, binary.LittleEndian.Uint32(data[24:]), "sample rate")
 	assert.EqualValues(t, 32000, binary.LittleEndian.Uint32(data[28:]), "byte rate")
-	// NewWAVSource reads it back (resampled to 8 kHz, as it always has).
+	// NewWAVSource reads it back at its rate.
 	back, err := NewWAVSource(bytes.NewReader(data))
 	require.NoError(t, err)
-	d := NewToneDetector(500 * time.Millisecond)
-	f8 := make([]int16, FrameSize)
-	for back.ReadFrame(f8) == nil {
-		require.NoError(t, d.WriteFrame(f8))
+	assert.Equal(t, Format{SampleRate: 16000, Channels: 1}, FormatOf(back))
+	d, err := NewToneDetectorAt(500*time.Millisecond, 16000)
+	require.NoError(t, err)
+	f16 := make([]int16, 320)
+	for back.ReadFrame(f16) == nil {
+		require.NoError(t, d.WriteFrame(f16))
 	}
 	freq, _ := d.Dominant(500, 1000, 2000)
 	assert.Equal(t, 1000.0, freq)
 	_, err = NewWAVWriterAt(f, Format{SampleRate: 16000, Channels: 3})
 	assert.Error(t, err)
+}
+
+type stampSink struct{ stamps []uint32 }
+
+func (s *stampSink) WriteFrame([]int16) error { return nil }
+func (s *stampSink) WriteFrameAt(_ []int16, ts uint32) error {
+	s.stamps = append(s.stamps, ts)
+	return nil
+}
+
+// A timed sink given a format by SinkAt still gets its timestamps.
+func TestSinkAtKeepsTimedSinks(t *testing.T) {
+	inner := &stampSink{}
+	sink, err := SinkAt(Format{SampleRate: 16000, Channels: 1}, inner)
+	require.NoError(t, err)
+	timed, ok := sink.(TimedSink)
+	require.True(t, ok, "SinkAt hides WriteFrameAt")
+	require.NoError(t, timed.WriteFrameAt(nil, 960))
+	assert.Equal(t, []uint32{960}, inner.stamps)
+	assert.Equal(t, 16000, FormatOf(sink).SampleRate)
+	plain, err := SinkAt(Narrowband, SinkFunc(func([]int16) {}))
+	require.NoError(t, err)
+	_, ok = plain.(TimedSink)
+	assert.False(t, ok, "a sink without timestamps does not claim them")
 }

@@ -20,24 +20,30 @@ const (
 	maxWAVData = 0xFFFFFFFF - (wavHeaderSize - 8)
 )
 
-// NewWAVSource returns a source reading a RIFF WAV stream of 16-bit mono PCM
-// at 8000, 16000 or 48000 Hz; 16 and 48 kHz audio is resampled to
-// [SampleRate]. It reads the header from r at once and returns an error that
-// names the problem when the stream is not such a file (stereo, 8-bit,
-// compressed, another sample rate, a truncated header). The source ends with
-// [io.EOF] at the end of the data chunk.
+// NewWAVSource returns a source reading a RIFF WAV stream of 16-bit PCM,
+// mono or stereo, at any rate [Format.Valid] accepts (8, 11.025, 12, 16,
+// 22.05, 24, 32, 44.1 or 48 kHz). The source plays the file as it is and
+// declares its format (see [Formatted]): a call converts it to its codec, so
+// a 16 or 48 kHz file goes wideband into an Opus call, and ReadFrame is
+// given 20 ms at the file's format (its rate/50 samples per channel,
+// interleaved). It reads the header from r at once and returns an error
+// that names the problem when the stream is not such a file (8-bit,
+// compressed, more than two channels, another rate, a truncated header).
+// The source ends with [io.EOF] at the end of the data chunk; a last
+// partial frame is padded with silence.
 func NewWAVSource(r io.Reader) (Source, error) {
 	if r == nil {
 		return nil, errors.New("audio: nil WAV reader")
 	}
-	rate, data, err := readWAVHeader(r)
+	f, data, err := readWAVHeader(r)
 	if err != nil {
 		return nil, err
 	}
-	return NewPCMSource(data, rate)
+	return NewPCMSourceAt(data, f)
 }
 
-// WAVFile is a [Source] reading a WAV file opened by [OpenWAV].
+// WAVFile is a [Source] reading a WAV file opened by [OpenWAV], at the
+// file's format, which it declares (see [Formatted]).
 type WAVFile struct {
 	Source
 	f *os.File
@@ -58,58 +64,61 @@ func OpenWAV(path string) (*WAVFile, error) {
 	return &WAVFile{Source: src, f: f}, nil
 }
 
+// Format returns the file's format.
+func (w *WAVFile) Format() Format { return FormatOf(w.Source) }
+
 // Close closes the file.
 func (w *WAVFile) Close() error { return w.f.Close() }
 
 // readWAVHeader reads the RIFF header and chunks up to the data chunk and
-// returns the sample rate and a reader of the data chunk.
-func readWAVHeader(r io.Reader) (rate int, data io.Reader, err error) {
+// returns the audio's format and a reader of the data chunk.
+func readWAVHeader(r io.Reader) (f Format, data io.Reader, err error) {
 	var riff [12]byte
 	if _, err := io.ReadFull(r, riff[:]); err != nil {
-		return 0, nil, wavReadError("RIFF header", err)
+		return Format{}, nil, wavReadError("RIFF header", err)
 	}
 	if string(riff[0:4]) != "RIFF" || string(riff[8:12]) != "WAVE" {
-		return 0, nil, errors.New("audio: not a WAV file (no RIFF/WAVE header)")
+		return Format{}, nil, errors.New("audio: not a WAV file (no RIFF/WAVE header)")
 	}
 	for {
 		var hdr [8]byte
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			if errors.Is(err, io.EOF) {
-				return 0, nil, errors.New("audio: WAV file has no data chunk")
+				return Format{}, nil, errors.New("audio: WAV file has no data chunk")
 			}
-			return 0, nil, wavReadError("chunk header", err)
+			return Format{}, nil, wavReadError("chunk header", err)
 		}
 		id, size := string(hdr[0:4]), int64(binary.LittleEndian.Uint32(hdr[4:8]))
 		switch id {
 		case "fmt ":
-			if rate != 0 {
-				return 0, nil, errors.New("audio: WAV file has two fmt chunks")
+			if f.SampleRate != 0 {
+				return Format{}, nil, errors.New("audio: WAV file has two fmt chunks")
 			}
-			if rate, err = readWAVFormat(r, size); err != nil {
-				return 0, nil, err
+			if f, err = readWAVFormat(r, size); err != nil {
+				return Format{}, nil, err
 			}
 		case "data":
-			if rate == 0 {
-				return 0, nil, errors.New("audio: WAV data chunk comes before the fmt chunk")
+			if f.SampleRate == 0 {
+				return Format{}, nil, errors.New("audio: WAV data chunk comes before the fmt chunk")
 			}
-			return rate, io.LimitReader(r, size), nil
+			return f, io.LimitReader(r, size), nil
 		default:
 			if _, err := io.CopyN(io.Discard, r, size+size%2); err != nil {
-				return 0, nil, wavReadError(fmt.Sprintf("%q chunk", id), err)
+				return Format{}, nil, wavReadError(fmt.Sprintf("%q chunk", id), err)
 			}
 		}
 	}
 }
 
 // readWAVFormat reads a fmt chunk body of size bytes and checks that it
-// describes 16-bit mono PCM at a supported rate.
-func readWAVFormat(r io.Reader, size int64) (int, error) {
+// describes 16-bit PCM of a format the SDK converts.
+func readWAVFormat(r io.Reader, size int64) (Format, error) {
 	if size < 16 || size > maxFmtChunk {
-		return 0, fmt.Errorf("audio: WAV fmt chunk has invalid size %d", size)
+		return Format{}, fmt.Errorf("audio: WAV fmt chunk has invalid size %d", size)
 	}
 	body := make([]byte, size+size%2)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return 0, wavReadError("fmt chunk", err)
+		return Format{}, wavReadError("fmt chunk", err)
 	}
 	format := binary.LittleEndian.Uint16(body[0:2])
 	channels := binary.LittleEndian.Uint16(body[2:4])
@@ -119,17 +128,18 @@ func readWAVFormat(r io.Reader, size int64) (int, error) {
 		// The sub-format GUID starts with the format code.
 		format = binary.LittleEndian.Uint16(body[24:26])
 	}
+	f := Format{SampleRate: int(min(rate, MaxSampleRate+1)), Channels: int(channels)}
 	switch {
 	case format != wavFormatPCM:
-		return 0, fmt.Errorf("audio: WAV format %#x is not PCM; only 16-bit PCM is supported", format)
-	case channels != 1:
-		return 0, fmt.Errorf("audio: WAV file has %d channels; only mono is supported", channels)
+		return Format{}, fmt.Errorf("audio: WAV format %#x is not PCM; only 16-bit PCM is supported", format)
+	case channels != 1 && channels != 2:
+		return Format{}, fmt.Errorf("audio: WAV file has %d channels; only mono and stereo are supported", channels)
 	case bits != 16:
-		return 0, fmt.Errorf("audio: WAV file has %d-bit samples; only 16-bit is supported", bits)
-	case rate != 8000 && rate != 16000 && rate != 48000:
-		return 0, fmt.Errorf("audio: WAV sample rate %d Hz is not supported (use 8000, 16000 or 48000)", rate)
+		return Format{}, fmt.Errorf("audio: WAV file has %d-bit samples; only 16-bit is supported", bits)
+	case f.Valid() != nil:
+		return Format{}, fmt.Errorf("audio: WAV sample rate %d Hz is not supported (use 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100 or 48000)", rate)
 	}
-	return int(rate), nil
+	return f, nil
 }
 
 func wavReadError(what string, err error) error {

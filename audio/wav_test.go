@@ -66,7 +66,7 @@ func toneAt(freq float64, rate, n int) []int16 {
 func readAll(t *testing.T, src Source) []int16 {
 	t.Helper()
 	var out []int16
-	frame := make([]int16, FrameSize)
+	frame := make([]int16, FormatOf(src).FrameSamples()) // 20 ms, as a call reads
 	for {
 		err := src.ReadFrame(frame)
 		if errors.Is(err, io.EOF) {
@@ -142,33 +142,26 @@ func TestWAVWriterReportsWriteErrors(t *testing.T) {
 	assert.Equal(t, err, w.Close())
 }
 
-func TestWAVResamplesToneTo8kHz(t *testing.T) {
-	for _, rate := range []int{8000, 16000, 48000} {
-		for _, freq := range []float64{440, 1000, 2500} {
-			src, err := NewWAVSource(bytes.NewReader(wavBytes(rate, 1, 16, toneAt(freq, rate, rate/2))))
-			require.NoError(t, err)
-			got := readAll(t, src)
-			require.Len(t, got, SampleRate/2, "%d Hz: 500 ms at 8 kHz", rate)
-
-			steady := got[200:] // past the filter's start-up
-			on := Goertzel(steady, SampleRate, freq)
-			assert.InEpsilon(t, 10000*10000/4.0, on, 0.1, "%v Hz tone from %d Hz keeps its level", freq, rate)
-			for _, off := range []float64{freq / 2, freq * 1.5} {
-				assert.Less(t, Goertzel(steady, SampleRate, off), on/100, "%v Hz from %d Hz, at %v Hz", freq, rate, off)
-			}
-		}
-	}
-}
-
-func TestResamplingFiltersAliases(t *testing.T) {
-	// 6 kHz cannot be carried at 8 kHz; without the low-pass filter it would
-	// fold down to 2 kHz.
-	for _, rate := range []int{16000, 48000} {
-		src, err := NewPCMSource(bytes.NewReader(pcmBytes(toneAt(6000, rate, rate/2))), rate)
+// A WAV source plays the file as it is, at its rate and channel count, and
+// declares that format, so a call converts it (wideband into Opus).
+func TestWAVSourceKeepsTheFilesFormat(t *testing.T) {
+	for _, f := range []Format{{8000, 1}, {16000, 1}, {48000, 1}, {44100, 1}, {16000, 2}, {48000, 2}} {
+		samples := toneAt(1000, f.SampleRate*f.Channels, f.SampleRate*f.Channels/2) // 500 ms
+		src, err := NewWAVSource(bytes.NewReader(wavBytes(f.SampleRate, f.Channels, 16, samples)))
 		require.NoError(t, err)
-		got := readAll(t, src)[200:]
-		assert.Less(t, RMS(got), 10000/math.Sqrt2/100, "%d Hz: 6 kHz is attenuated by 40 dB", rate)
+		assert.Equal(t, f, FormatOf(src), "the source declares the file's format")
+		got := readAll(t, src)
+		require.Len(t, got, len(samples), "%v: 500 ms, 25 frames of 20 ms", f)
+		assert.Equal(t, samples, got, "%v: the samples as they are, not resampled", f)
 	}
+	path := filepath.Join(t.TempDir(), "wide.wav")
+	require.NoError(t, os.WriteFile(path, wavBytes(16000, 1, 16, toneAt(6000, 16000, 1600)), 0o600))
+	wf, err := OpenWAV(path)
+	require.NoError(t, err)
+	defer wf.Close()
+	assert.Equal(t, Format{SampleRate: 16000, Channels: 1}, FormatOf(wf), "OpenWAV declares the file's format too")
+	got := readAll(t, wf)
+	assert.InEpsilon(t, 10000*10000/4.0, Goertzel(got, 16000, 6000), 0.01, "a 6 kHz tone at 16 kHz is kept")
 }
 
 func pcmBytes(samples []int16) []byte {
@@ -180,8 +173,12 @@ func pcmBytes(samples []int16) []byte {
 }
 
 func TestPCMSource(t *testing.T) {
-	_, err := NewPCMSource(bytes.NewReader(nil), 44100)
-	assert.ErrorContains(t, err, "44100 Hz is not supported")
+	_, err := NewPCMSource(bytes.NewReader(nil), 44000)
+	assert.ErrorContains(t, err, "44000 Hz is not supported")
+	wide, err := NewPCMSource(bytes.NewReader(pcmBytes(toneAt(1000, 16000, 320))), 16000)
+	require.NoError(t, err)
+	assert.Equal(t, Format{SampleRate: 16000, Channels: 1}, FormatOf(wide), "PCM keeps its rate")
+	assert.Equal(t, toneAt(1000, 16000, 320), readAll(t, wide))
 	_, err = NewPCMSource(nil, 8000)
 	assert.Error(t, err)
 
@@ -226,7 +223,7 @@ func TestWAVExtensiblePCM(t *testing.T) {
 	b.Write(raw[36:])
 	src, err := NewWAVSource(&b)
 	require.NoError(t, err)
-	assert.Len(t, readAll(t, src), FrameSize)
+	assert.Len(t, readAll(t, src), 320, "20 ms at 16 kHz")
 }
 
 func TestWAVBadHeaders(t *testing.T) {
@@ -248,10 +245,11 @@ func TestWAVBadHeaders(t *testing.T) {
 		{"no chunks", good[:12], "no data chunk"},
 		{"short chunk header", good[:15], "truncated in the chunk header"},
 		{"short fmt", good[:30], "truncated in the fmt chunk"},
-		{"stereo", wavBytes(8000, 2, 16, nil), "2 channels; only mono"},
+		{"3 channels", wavBytes(8000, 3, 16, nil), "3 channels; only mono and stereo"},
 		{"8-bit", wavBytes(8000, 1, 8, nil), "8-bit samples; only 16-bit"},
 		{"24-bit", wavBytes(8000, 1, 24, nil), "24-bit samples"},
-		{"44.1 kHz", wavBytes(44100, 1, 16, nil), "44100 Hz is not supported"},
+		{"44 kHz", wavBytes(44000, 1, 16, nil), "44000 Hz is not supported"},
+		{"huge rate", wavBytes(math.MaxInt32, 1, 16, nil), "2147483647 Hz is not supported"},
 		{"A-law", withFmt(func(b []byte) { b[0] = 6 }), "format 0x6 is not PCM"},
 		{"tiny fmt", append(append([]byte(nil), good[:12]...), chunk("fmt ", make([]byte, 8))...), "invalid size 8"},
 		{"huge fmt", append(append([]byte(nil), good[:12]...), "fmt \xff\xff\xff\x7f"...), "invalid size"},
@@ -275,10 +273,10 @@ func TestOpenWAVErrorsNameTheFile(t *testing.T) {
 	_, err := OpenWAV(filepath.Join(t.TempDir(), "missing.wav"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
-	path := filepath.Join(t.TempDir(), "stereo.wav")
-	require.NoError(t, os.WriteFile(path, wavBytes(8000, 2, 16, nil), 0o600))
+	path := filepath.Join(t.TempDir(), "surround.wav")
+	require.NoError(t, os.WriteFile(path, wavBytes(8000, 6, 16, nil), 0o600))
 	_, err = OpenWAV(path)
-	assert.ErrorContains(t, err, "only mono")
+	assert.ErrorContains(t, err, "only mono and stereo")
 	assert.ErrorContains(t, err, path)
 }
 
@@ -287,6 +285,7 @@ func FuzzNewWAVSource(f *testing.F) {
 	f.Add(wavBytes(16000, 1, 16, toneAt(1000, 16000, 333)))
 	f.Add(wavBytes(48000, 1, 16, toneAt(1000, 48000, 1001), chunk("LIST", []byte("x"))))
 	f.Add(wavBytes(8000, 2, 8, nil))
+	f.Add(wavBytes(44100, 2, 16, toneAt(1000, 88200, 2001)))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\x04\x00\x00\x00abcd"))
 	f.Add([]byte("RIFF"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -294,7 +293,10 @@ func FuzzNewWAVSource(f *testing.F) {
 		if err != nil {
 			return
 		}
-		frame := make([]int16, FrameSize)
+		if f := FormatOf(src); f.Valid() != nil {
+			t.Fatalf("a WAV source declares an invalid format %v", f)
+		}
+		frame := make([]int16, FormatOf(src).FrameSamples())
 		for i := 0; ; i++ {
 			err := src.ReadFrame(frame)
 			if errors.Is(err, io.EOF) {

@@ -304,6 +304,9 @@ func (a *actor) startMedia() {
 	c := a.c
 	fallback := c.s.AudioSource(c.id)
 	m.audio = rtc.NewAudioSenderFunc(a.audioTrack, func(dst []int16) ([]int16, int, int) { return c.nextFrame(dst, fallback) })
+	if err := m.audio.SetOpusComplexity(c.s.OpusComplexity()); err != nil {
+		c.log.Debug("Opus complexity refused: the default is used", "err", err) // Build checked it
+	}
 	a.stats.setAudio(m.audio, nil)
 	runPipeline(m, c, "audio sender", m.audio.Run)
 	if a.videoTrack != nil {
@@ -348,8 +351,8 @@ func (a *actor) play(rt remoteTrack) {
 	r := rtc.NewAudioReceiverFunc(t, func() (int, int) {
 		f := audio.FormatOf(c.audioSink(fallback))
 		return f.SampleRate, f.Channels
-	}, func(frame []int16, rate, channels int) {
-		c.playFrame(frame, audio.Format{SampleRate: rate, Channels: channels}, fallback)
+	}, func(frame []int16, rate, channels int, ts uint32) {
+		c.playFrame(frame, audio.Format{SampleRate: rate, Channels: channels}, ts, fallback)
 	})
 	r.SetCodecs(rt.receiver.GetParameters().Codecs)
 	if pt, ok := rtc.TelephoneEventPayloadTypeAt(rt.receiver.GetParameters().Codecs, r.ClockRate()); ok {
@@ -492,15 +495,22 @@ func (c *Call) audioSink(fallback audio.Sink) audio.Sink {
 	return sink
 }
 
-// playFrame hands received audio of format f to the call's sink, else the
-// client's. A frame made for a sink of another format (the sink changed
-// while it was decoded) is dropped.
-func (c *Call) playFrame(frame []int16, f audio.Format, fallback audio.Sink) {
+// playFrame hands received audio of format f, whose first sample has RTP
+// timestamp ts, to the call's sink, else the client's (with ts when it is an
+// audio.TimedSink). A frame made for a sink of another format (the sink
+// changed while it was decoded) is dropped.
+func (c *Call) playFrame(frame []int16, f audio.Format, ts uint32, fallback audio.Sink) {
 	sink := c.audioSink(fallback)
 	if sink == nil || audio.FormatOf(sink) != f {
 		return
 	}
-	if err := sink.WriteFrame(frame); err != nil {
+	var err error
+	if timed, ok := sink.(audio.TimedSink); ok {
+		err = timed.WriteFrameAt(frame, ts)
+	} else {
+		err = sink.WriteFrame(frame)
+	}
+	if err != nil {
 		c.log.Debug("audio sink refused a frame", "err", err)
 	}
 }

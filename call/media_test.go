@@ -386,16 +386,43 @@ func TestPCMUOnlyClientNegotiatesPCMU(t *testing.T) {
 // TestWidebandToneOverOpusNotPCMU: a 6 kHz tone from a 16 kHz source is
 // heard by a 16 kHz sink over an Opus call, and not over a PCMU call (8 kHz
 // sampling cannot carry it), while a 1 kHz tone comes through both.
+// wideWAV records d of src at rate into a WAV file and opens it as a source.
+func wideWAV(t *testing.T, src audio.Source, rate int, d time.Duration) audio.Source {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "wide.wav")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w, err := audio.NewWAVWriterAt(f, audio.Format{SampleRate: rate, Channels: 1})
+	require.NoError(t, err)
+	frame := make([]int16, rate/50)
+	for range int(d / (20 * time.Millisecond)) {
+		require.NoError(t, src.ReadFrame(frame))
+		require.NoError(t, w.WriteFrame(frame))
+	}
+	require.NoError(t, w.Close())
+	require.NoError(t, f.Close())
+	wav, err := audio.OpenWAV(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = wav.Close() })
+	require.Equal(t, rate, audio.FormatOf(wav).SampleRate, "the WAV source keeps the file's rate")
+	return wav
+}
+
 func TestWidebandToneOverOpusNotPCMU(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		pcmu  bool
 		freq  float64
 		heard bool
+		wav   bool // the tone comes from a 16 kHz WAV file
+		cheap bool // the caller's Opus encoder runs at complexity 1
 	}{
-		{"opus 6 kHz", false, 6000, true},
-		{"pcmu 6 kHz", true, 6000, false},
-		{"pcmu 1 kHz", true, 1000, true},
+		{"opus 6 kHz", false, 6000, true, false, false},
+		{"pcmu 6 kHz", true, 6000, false, false, false},
+		{"pcmu 1 kHz", true, 1000, true, false, false},
+		{"opus 6 kHz from a 16 kHz WAV", false, 6000, true, true, false},
+		{"pcmu 6 kHz from a 16 kHz WAV", true, 6000, false, true, false},
+		{"opus 6 kHz at complexity 1", false, 6000, true, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := ocratest.NewServer()
@@ -404,11 +431,17 @@ func TestWidebandToneOverOpusNotPCMU(t *testing.T) {
 			if tc.pcmu {
 				opts = append(opts, func(b *sinch.SinchClientBuilder) { b.PCMUOnly() })
 			}
+			if tc.cheap {
+				opts = append(opts, func(b *sinch.SinchClientBuilder) { b.OpusComplexity(1) })
+			}
 			alice, bob := startClient(t, srv, "alice", opts...), startClient(t, srv, "bob")
 			bobHears, err := audio.NewToneDetectorAt(500*time.Millisecond, 16000)
 			require.NoError(t, err)
 			tone, err := audio.ToneAt(tc.freq, 0.5, 16000)
 			require.NoError(t, err)
+			if tc.wav {
+				tone = wideWAV(t, tone, 16000, 10*time.Second)
+			}
 			out, in := established(t, alice, bob, func(c *call.Call) { c.SetAudioSink(bobHears) },
 				func(c *call.Call) { c.SetAudioSource(tone) })
 			require.NoError(t, bobHears.Wait(ctx(t), 300*time.Millisecond))

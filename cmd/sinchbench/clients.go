@@ -44,6 +44,9 @@ func newBenchClient(srv *ocratest.Server, user string) (*benchClient, error) {
 	if pcmuOnly {
 		b.PCMUOnly()
 	}
+	if opusComplexity != 0 {
+		b.OpusComplexity(opusComplexity)
+	}
 	c, err := b.Build()
 	if err != nil {
 		return nil, err

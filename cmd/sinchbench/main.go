@@ -9,10 +9,16 @@
 //     exchange their descriptions in memory; then again with -latency
 //     (25 ms) added by the server to each REST reply and each realtime
 //     delivery (ocratest.WithLatency), given as a count of such delays;
-//   - media: concurrent bidirectional calls (Opus, the SDK's default, or
-//     PCMU with -pcmu): process CPU (user+sys) per
-//     call-second, the share of sent frames that reached a sink, heap and
-//     goroutines per call, SDK and raw;
+//   - media: concurrent bidirectional calls, for each codec of -codecs
+//     (Opus, the SDK's default, and PCMU; -pcmu means PCMU only): process
+//     CPU (user+sys) per call-second, the share of sent frames that
+//     reached a sink, heap and goroutines per call, SDK and raw;
+//   - capacity: the most concurrent SDK calls (first codec) with 99 % of
+//     frames delivered: -capacity-step, twice that, ... up to
+//     -capacity-max calls, stopping at the first step that falls short;
+//   - playout: one SDK call on a clean loopback link: the delay from a
+//     source's frame to the far sink (the jitter buffer's added delay)
+//     and the buffer's target delay;
 //   - idle: heap and goroutines per started client without calls.
 //
 // Registration, setup and idle run once per realtime transport of
@@ -60,8 +66,13 @@ import (
 )
 
 // pcmuOnly is -pcmu: every client and raw peer is built PCMU only. It is
-// set once, by parseFlags, before anything runs.
+// set by parseFlags before anything runs, and per codec by the media parts
+// (withCodec), which run one at a time.
 var pcmuOnly bool
+
+// opusComplexity is -opus-complexity: the Opus encoder complexity of every
+// client (the builder's OpusComplexity) and raw peer; 0: the SDK's default.
+var opusComplexity int
 
 // Parts of a run, as named by -parts.
 const (
@@ -70,9 +81,11 @@ const (
 	partMedia        = "media"
 	partIdle         = "idle"
 	partRaw          = "raw" // raw pion next to setup and media
+	partCapacity     = "capacity"
+	partPlayout      = "playout"
 )
 
-var allParts = []string{partRegistration, partSetup, partMedia, partIdle, partRaw}
+var allParts = []string{partRegistration, partSetup, partMedia, partIdle, partRaw, partCapacity, partPlayout}
 
 // config is what one run measures.
 type config struct {
@@ -82,18 +95,25 @@ type config struct {
 	MediaCalls    int           // concurrent calls
 	MediaDuration time.Duration // how long the media calls talk
 	IdleClients   int
-	Transports    []string      // realtime transports of registration, setup and idle
-	Latency       time.Duration // added per server reply and delivery in the latency setup rows; 0: none
-	LatencyCalls  int           // calls per transport with Latency
+	// Codecs of the media parts, in order; capacity and playout use the
+	// first.
+	Codecs           []string
+	CapacityStep     int
+	CapacityMax      int
+	CapacityDuration time.Duration // how long each capacity step talks
+	Transports       []string      // realtime transports of registration, setup and idle
+	Latency          time.Duration // added per server reply and delivery in the latency setup rows; 0: none
+	LatencyCalls     int           // calls per transport with Latency
 }
 
 // Sizes of the full run and of -short.
 var (
 	fullConfig = config{Clients: 100, SetupCalls: 100, MediaCalls: 200, MediaDuration: 10 * time.Second, IdleClients: 1000,
-		Latency: 25 * time.Millisecond, LatencyCalls: 20}
+		Latency: 25 * time.Millisecond, LatencyCalls: 20,
+		CapacityStep: 20, CapacityMax: 200, CapacityDuration: 6 * time.Second}
 	// shortConfig finishes in well under a minute on a loaded 2-core machine.
 	shortConfig = config{Clients: 20, SetupCalls: 10, MediaCalls: 20, MediaDuration: 3 * time.Second, IdleClients: 100,
-		LatencyCalls: 3}
+		LatencyCalls: 3, CapacityStep: 2, CapacityMax: 4, CapacityDuration: time.Second}
 )
 
 func (c config) has(part string) bool { return slices.Contains(c.Parts, part) }
@@ -174,7 +194,12 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 	transports := fs.String("transports", strings.Join(allTransports, ","), "comma-separated realtime transports of registration, setup and idle: "+strings.Join(allTransports, ", "))
 	fs.DurationVar(&o.Latency, "latency", fullConfig.Latency, "added to each server reply and realtime delivery in extra setup rows (0: no such rows)")
 	fs.IntVar(&o.LatencyCalls, "latency-calls", fullConfig.LatencyCalls, "calls per transport in the setup rows with -latency")
-	fs.BoolVar(&pcmuOnly, "pcmu", false, "calls negotiate PCMU only (the builder's PCMUOnly), not Opus")
+	fs.BoolVar(&pcmuOnly, "pcmu", false, "calls negotiate PCMU only (the builder's PCMUOnly), not Opus; the media parts measure PCMU only")
+	fs.IntVar(&opusComplexity, "opus-complexity", 0, "Opus encoder complexity, 1 to 10 (the builder's OpusComplexity); 0: the SDK's default")
+	codecs := fs.String("codecs", strings.Join(allCodecs, ","), "codecs the media parts measure, in order (capacity and playout: the first): "+strings.Join(allCodecs, ", "))
+	fs.IntVar(&o.CapacityStep, "capacity-step", fullConfig.CapacityStep, "the capacity search tries this many calls, then twice as many, ...")
+	fs.IntVar(&o.CapacityMax, "capacity-max", fullConfig.CapacityMax, "the capacity search stops at this many calls")
+	o.CapacityDuration = fullConfig.CapacityDuration
 	fs.StringVar(&o.jsonPath, "json", "", `write the results as JSON to this file ("-": to stdout, instead of the table)`)
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file at the end of the run")
@@ -188,8 +213,14 @@ func parseFlags(args []string, log io.Writer) (options, error) {
 		applyShort(fs, &o.config)
 	}
 	var err error
-	if o.Parts, err = parseParts(*parts); err != nil {
+	if o.Parts, err = parseList("-parts", *parts, allParts); err != nil {
 		return o, err
+	}
+	if o.Codecs, err = parseList("-codecs", *codecs, allCodecs); err != nil {
+		return o, err
+	}
+	if pcmuOnly {
+		o.Codecs = []string{codecPCMU}
 	}
 	if o.Transports, err = parseTransports(*transports); err != nil {
 		return o, err
@@ -211,40 +242,51 @@ func applyShort(fs *flag.FlagSet, c *config) {
 	pick("setup-calls", &c.SetupCalls, shortConfig.SetupCalls)
 	pick("calls", &c.MediaCalls, shortConfig.MediaCalls)
 	pick("idle", &c.IdleClients, shortConfig.IdleClients)
+	pick("capacity-step", &c.CapacityStep, shortConfig.CapacityStep)
+	pick("capacity-max", &c.CapacityMax, shortConfig.CapacityMax)
+	c.CapacityDuration = shortConfig.CapacityDuration
 	pick("latency-calls", &c.LatencyCalls, shortConfig.LatencyCalls)
 	if !set["t"] {
 		c.MediaDuration = shortConfig.MediaDuration
 	}
 }
 
-func parseParts(s string) ([]string, error) {
-	var parts []string
+// parseList parses the comma-separated names of flag, each one of all.
+func parseList(flag, s string, all []string) ([]string, error) {
+	var names []string
 	for p := range strings.SplitSeq(s, ",") {
 		p = strings.TrimSpace(p)
 		if p == "" {
 			continue
 		}
-		if !slices.Contains(allParts, p) {
-			return nil, fmt.Errorf("unknown part %q in -parts: want some of %s", p, strings.Join(allParts, ", "))
+		if !slices.Contains(all, p) {
+			return nil, fmt.Errorf("unknown name %q in %s: want some of %s", p, flag, strings.Join(all, ", "))
 		}
-		if !slices.Contains(parts, p) {
-			parts = append(parts, p)
+		if !slices.Contains(names, p) {
+			names = append(names, p)
 		}
 	}
-	if len(parts) == 0 {
-		return nil, errors.New("-parts names no part")
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s names nothing", flag)
 	}
-	return parts, nil
+	return names, nil
 }
 
 func (c config) validate() error {
 	for name, n := range map[string]int{
 		"-clients": c.Clients, "-setup-calls": c.SetupCalls, "-calls": c.MediaCalls, "-idle": c.IdleClients,
+		"-capacity-step": c.CapacityStep, "-capacity-max": c.CapacityMax,
 		"-latency-calls": c.LatencyCalls,
 	} {
 		if n < 1 {
 			return fmt.Errorf("%s must be at least 1, not %d", name, n)
 		}
+	}
+	if opusComplexity != 0 && (opusComplexity < 1 || opusComplexity > 10) {
+		return fmt.Errorf("-opus-complexity must be from 1 to 10, not %d", opusComplexity)
+	}
+	if c.CapacityMax < c.CapacityStep {
+		return fmt.Errorf("-capacity-max (%d) must be at least -capacity-step (%d)", c.CapacityMax, c.CapacityStep)
 	}
 	if c.MediaDuration <= 0 {
 		return fmt.Errorf("-t must be positive, not %v", c.MediaDuration)
@@ -274,6 +316,16 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 			return nil, err
 		}
 	}
+	if cfg.has(partCapacity) {
+		if err := runCapacity(ctx, cfg, rep, say); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.has(partPlayout) {
+		if err := runPlayout(ctx, cfg, rep, say); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.has(partIdle) {
 		if err := runIdle(ctx, cfg, rep, say); err != nil {
 			return nil, err
@@ -281,24 +333,6 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	}
 	rep.evaluate()
 	return rep, nil
-}
-
-func runMedia(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
-	say("media: %d concurrent SDK calls for %v", cfg.MediaCalls, cfg.MediaDuration)
-	sdk, err := measureMedia(ctx, cfg.MediaCalls, cfg.MediaDuration)
-	if err != nil {
-		return fmt.Errorf("media: %w", err)
-	}
-	rep.Media = &mediaReport{SDK: sdk}
-	if cfg.has(partRaw) {
-		say("media: %d concurrent raw pion calls for %v", cfg.MediaCalls, cfg.MediaDuration)
-		raw, err := measureRawMedia(ctx, cfg.MediaCalls, cfg.MediaDuration)
-		if err != nil {
-			return fmt.Errorf("raw media: %w", err)
-		}
-		rep.Media.Raw = &raw
-	}
-	return nil
 }
 
 func writeHeapProfile(path string) error {

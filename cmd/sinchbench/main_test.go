@@ -27,10 +27,11 @@ func TestShortRun(t *testing.T) {
 	err := runMain(ctx, []string{"-short", "-clients", "3", "-setup-calls", "3", "-latency", "5ms", "-latency-calls", "2",
 		"-calls", "2", "-t", "1s", "-idle", "5", "-json", path}, &out, &log)
 	require.NoError(t, err, log.String())
-	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s", "progress")
+	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s (opus)", "progress")
+	assert.Contains(t, log.String(), "# media: 2 concurrent SDK calls for 1s (pcmu)", "both codecs by default")
 	assert.Contains(t, log.String(), "# setup (websocket, 5ms per reply and delivery): 2 SDK calls", "progress")
 
-	for _, heading := range []string{"registration:", "call setup:", "media:", "idle:", "targets",
+	for _, heading := range []string{"registration:", "call setup:", "media:", "Opus / PCMU", "capacity:", "playout:", "idle:", "targets",
 		"PubNub / WebSocket", "WebSocket, 5 ms per reply and delivery", "setup with latency = "} {
 		assert.Contains(t, out.String(), heading, "the table")
 	}
@@ -38,7 +39,7 @@ func TestShortRun(t *testing.T) {
 	require.NoError(t, err)
 	var sections map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(raw, &sections))
-	for _, s := range []string{"machine", "config", "registration", "setup", "media", "idle", "targets"} {
+	for _, s := range []string{"machine", "config", "registration", "setup", "media", "capacity", "playout", "idle", "targets"} {
 		assert.Contains(t, sections, s)
 	}
 	assert.Contains(t, string(sections["setup"]), `"sdk_phases_ms"`)
@@ -88,13 +89,38 @@ func TestShortRun(t *testing.T) {
 	assert.InDelta(t, s.Runs[0].SDK.MedianMS/s.Runs[1].SDK.MedianMS, s.RatioPubNubMedian, 1e-9)
 	assert.Positive(t, s.RatioPubNubP99)
 
-	require.NotNil(t, r.Media)
-	require.NotNil(t, r.Media.Raw)
-	checkMedia(t, "SDK media", r.Media.SDK)
-	checkMedia(t, "raw media", *r.Media.Raw)
-	assert.InDelta(t, r.Media.SDK.CPUMillisPerCallSecond/r.Media.Raw.CPUMillisPerCallSecond, r.Media.RatioCPU, 1e-9)
-	assert.Positive(t, r.Media.RatioHeap)
-	assert.Positive(t, r.Media.RatioGoroutines)
+	require.Len(t, r.Media, 2, "Opus and PCMU")
+	for i, codec := range []string{codecOpus, codecPCMU} {
+		m := r.Media[i]
+		assert.Equal(t, codec, m.Codec)
+		require.NotNil(t, m.Raw)
+		checkMedia(t, codec+" SDK media", m.SDK)
+		checkMedia(t, codec+" raw media", *m.Raw)
+		assert.InDelta(t, m.SDK.CPUMillisPerCallSecond/m.Raw.CPUMillisPerCallSecond, m.RatioCPU, 1e-9)
+		assert.Positive(t, m.RatioHeap)
+		assert.Positive(t, m.RatioGoroutines)
+	}
+	assert.Greater(t, r.Media[0].SDK.HeapKiBPerCall, r.Media[1].SDK.HeapKiBPerCall, "an Opus call holds more than a PCMU call: its codec state")
+
+	require.NotNil(t, r.Capacity)
+	assert.Equal(t, codecOpus, r.Capacity.Codec)
+	require.NotEmpty(t, r.Capacity.Steps)
+	assert.Equal(t, 2, r.Capacity.Steps[0].Calls, "the search starts at -capacity-step")
+	for i, st := range r.Capacity.Steps {
+		assert.Equal(t, 2*(i+1), st.Calls, "steps of -capacity-step")
+		assert.Equal(t, st.DeliveredPercent >= 99 && st.SentPercent >= 99, st.Passed)
+		if !st.Passed {
+			assert.Equal(t, len(r.Capacity.Steps)-1, i, "the search stops at the first step that falls short")
+		} else {
+			assert.LessOrEqual(t, st.Calls, r.Capacity.MaxCalls)
+		}
+	}
+
+	require.NotNil(t, r.Playout)
+	assert.Positive(t, r.Playout.Delay.N, "tone bursts were heard")
+	assert.Positive(t, r.Playout.Delay.MedianMS)
+	assert.Less(t, r.Playout.Delay.MaxMS, 500.0, "a burst is heard before the next is sent")
+	assert.GreaterOrEqual(t, r.Playout.TargetDelayMS, 20.0, "the jitter buffer's floor")
 
 	require.Len(t, r.Idle, 2, "an idle run per transport")
 	for i, want := range allTransports {
@@ -106,8 +132,9 @@ func TestShortRun(t *testing.T) {
 	}
 
 	// Per transport: Start, setup, setup / raw, setup with latency, idle
-	// heap; then PubNub / WebSocket and media's two.
-	assert.Len(t, r.Targets, 2*5+1+2, "a target per goal")
+	// heap; then PubNub / WebSocket, media's two per codec, capacity and
+	// playout.
+	assert.Len(t, r.Targets, 2*5+1+2*2+2, "a target per goal")
 }
 
 func checkLatency(t *testing.T, what string, l latency, n int) {
@@ -158,6 +185,7 @@ func TestOneTransportWithoutLatency(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
+	t.Cleanup(func() { pcmuOnly, opusComplexity = false, 0 })
 	o, err := parseFlags([]string{"-short", "-calls", "7"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, 7, o.MediaCalls, "an explicit size wins over -short")
@@ -171,6 +199,13 @@ func TestFlags(t *testing.T) {
 	o, err = parseFlags(nil, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, fullConfig.IdleClients, o.IdleClients)
+	assert.Equal(t, []string{codecOpus, codecPCMU}, o.Codecs, "both codecs by default")
+
+	o, err = parseFlags([]string{"-pcmu"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{codecPCMU}, o.Codecs, "-pcmu: PCMU only")
+	pcmuOnly = false
+
 	assert.Equal(t, fullConfig.LatencyCalls, o.LatencyCalls)
 
 	o, err = parseFlags([]string{"-transports", " WebSocket ,pubnub,websocket", "-latency", "0"}, &bytes.Buffer{})
@@ -182,6 +217,9 @@ func TestFlags(t *testing.T) {
 		{"-parts", "setup,bogus"},
 		{"-parts", ","},
 		{"-calls", "0"},
+		{"-codecs", "opus,g729"},
+		{"-opus-complexity", "11"},
+		{"-capacity-step", "50", "-capacity-max", "40"},
 		{"-t", "-1s"},
 		{"-transports", "carrier-pigeon"},
 		{"-transports", ","},

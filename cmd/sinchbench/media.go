@@ -22,10 +22,80 @@ const (
 	toneHz = 400
 )
 
-// mediaReport is the media part, SDK and raw, and their ratios.
+// Codecs of the media parts, as named by -codecs.
+const (
+	codecOpus = "opus"
+	codecPCMU = "pcmu"
+)
+
+var allCodecs = []string{codecOpus, codecPCMU}
+
+// withCodec runs f with every client and raw peer built for codec (Opus
+// first with PCMU as the fallback, as the SDK's default, or PCMU only),
+// and then restores the -pcmu setting. The parts run one at a time.
+func withCodec(codec string, f func() error) error {
+	saved := pcmuOnly
+	pcmuOnly = codec == codecPCMU
+	defer func() { pcmuOnly = saved }()
+	return f()
+}
+
+// runMedia measures the media part for each codec of cfg, SDK and (with
+// the raw part) raw pion, then the capacity and playout parts if asked.
+func runMedia(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
+	for _, codec := range cfg.Codecs {
+		err := withCodec(codec, func() error {
+			say("media: %d concurrent SDK calls for %v (%s)", cfg.MediaCalls, cfg.MediaDuration, codec)
+			sdk, err := measureMedia(ctx, cfg.MediaCalls, cfg.MediaDuration)
+			if err != nil {
+				return fmt.Errorf("media (%s): %w", codec, err)
+			}
+			md := &mediaReport{Codec: codec, SDK: sdk}
+			if cfg.has(partRaw) {
+				say("media: %d concurrent raw pion calls for %v (%s)", cfg.MediaCalls, cfg.MediaDuration, codec)
+				raw, err := measureRawMedia(ctx, cfg.MediaCalls, cfg.MediaDuration)
+				if err != nil {
+					return fmt.Errorf("raw media (%s): %w", codec, err)
+				}
+				md.Raw = &raw
+			}
+			rep.Media = append(rep.Media, md)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runCapacity and runPlayout measure the capacity and playout parts for
+// the first codec of cfg.
+func runCapacity(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
+	r, err := measureCapacity(ctx, cfg.Codecs[0], cfg.CapacityStep, cfg.CapacityMax, cfg.CapacityDuration, say)
+	if err != nil {
+		return fmt.Errorf("capacity: %w", err)
+	}
+	rep.Capacity = r
+	return nil
+}
+
+func runPlayout(ctx context.Context, cfg config, rep *report, say func(string, ...any)) error {
+	say("playout: one %s call, tone bursts for %v", cfg.Codecs[0], cfg.MediaDuration)
+	r, err := measurePlayout(ctx, cfg.Codecs[0], cfg.MediaDuration)
+	if err != nil {
+		return fmt.Errorf("playout: %w", err)
+	}
+	rep.Playout = r
+	return nil
+}
+
+// mediaReport is the media part of one codec, SDK and raw, and their
+// ratios.
 type mediaReport struct {
-	SDK mediaStats  `json:"sdk"`
-	Raw *mediaStats `json:"raw,omitempty"`
+	Codec string      `json:"codec"`
+	SDK   mediaStats  `json:"sdk"`
+	Raw   *mediaStats `json:"raw,omitempty"`
 	// Ratios are SDK / raw; zero when raw pion was not measured.
 	RatioCPU        float64 `json:"ratio_cpu,omitempty"`
 	RatioHeap       float64 `json:"ratio_heap,omitempty"`

@@ -111,6 +111,9 @@ func connectRawPair(ctx context.Context, api *webrtc.API, m *meter) (*rawPair, t
 	if m != nil {
 		for _, t := range tracks {
 			s := rtc.NewAudioSender(t, func(frame []int16) { _ = m.ReadFrame(frame) })
+			if err := s.SetOpusComplexity(opusComplexity); err != nil {
+				return nil, 0, errors.Join(err, p.close())
+			}
 			p.spawn(func() { _ = s.Run(p.ctx) }) // it stops when the pair closes
 		}
 	}

@@ -18,7 +18,9 @@ type report struct {
 	Config       reportConfig         `json:"config"`
 	Registration []registrationReport `json:"registration,omitempty"` // one per transport
 	Setup        *setupReport         `json:"setup,omitempty"`
-	Media        *mediaReport         `json:"media,omitempty"`
+	Media        []*mediaReport       `json:"media,omitempty"` // one per codec
+	Capacity     *capacityReport      `json:"capacity,omitempty"`
+	Playout      *playoutReport       `json:"playout,omitempty"`
 	Idle         []idleReport         `json:"idle,omitempty"` // one per transport
 	// Targets compares the figures with the goals set for a 2-core
 	// machine; they are reported, not asserted.
@@ -44,6 +46,9 @@ type reportConfig struct {
 	Transports   []string `json:"transports"`
 	LatencyMS    float64  `json:"latency_ms"`
 	LatencyCalls int      `json:"latency_setup_calls"`
+	Codecs       []string `json:"codecs"`
+	// OpusComplexity is -opus-complexity; 0: the SDK's default.
+	OpusComplexity int `json:"opus_complexity,omitempty"`
 }
 
 // latency summarises durations in milliseconds.
@@ -74,6 +79,7 @@ func newReport(cfg config) *report {
 			Parts: cfg.Parts, Clients: cfg.Clients, SetupCalls: cfg.SetupCalls,
 			MediaCalls: cfg.MediaCalls, MediaSeconds: cfg.MediaDuration.Seconds(), IdleClients: cfg.IdleClients,
 			Transports: cfg.Transports, LatencyMS: ms(cfg.Latency), LatencyCalls: cfg.LatencyCalls,
+			Codecs: cfg.Codecs, OpusComplexity: opusComplexity,
 		},
 		Targets: []target{},
 	}
@@ -116,14 +122,20 @@ func (r *report) evaluate() {
 		r.Targets = append(r.Targets, target{Name: name, Value: value, Limit: limit, Unit: unit, AtLeast: atLeast, Met: met})
 	}
 	r.evaluateTransports(goal)
-	if m := r.Media; m != nil {
-		goal(fmt.Sprintf("frames delivered, %d calls (goal set for 200)", m.SDK.Calls), m.SDK.DeliveredPercent, 99, "%", true)
+	for _, m := range r.Media {
+		goal(fmt.Sprintf("%s: frames delivered, %d calls (goal set for 200)", m.Codec, m.SDK.Calls), m.SDK.DeliveredPercent, 99, "%", true)
 		if m.Raw != nil {
 			m.RatioCPU = ratio(m.SDK.CPUMillisPerCallSecond, m.Raw.CPUMillisPerCallSecond)
 			m.RatioHeap = ratio(m.SDK.HeapKiBPerCall, m.Raw.HeapKiBPerCall)
 			m.RatioGoroutines = ratio(m.SDK.GoroutinesPerCall, m.Raw.GoroutinesPerCall)
-			goal("media CPU per call-second, SDK / raw pion", m.RatioCPU, 1.25, "x", false)
+			goal(m.Codec+": media CPU per call-second, SDK / raw pion", m.RatioCPU, 1.15, "x", false)
 		}
+	}
+	if c := r.Capacity; c != nil {
+		goal(fmt.Sprintf("%s: concurrent calls with %g %% of frames delivered", c.Codec, capacityPass), float64(c.MaxCalls), 100, "calls", true)
+	}
+	if p := r.Playout; p != nil {
+		goal(p.Codec+": jitter buffer's added delay on loopback, median", p.Delay.MedianMS, 40, "ms", false)
 	}
 }
 
@@ -153,8 +165,29 @@ func (r *report) writeTable(out io.Writer) {
 		m.GoVersion, m.GOOS, m.GOARCH, m.CPUs, m.GOMAXPROCS, m.Time.Format(time.RFC3339))
 	r.writeRegistration(w)
 	r.writeSetup(w)
-	if md := r.Media; md != nil {
+	for _, md := range r.Media {
 		r.writeMedia(w, md)
+	}
+	r.writeCodecRatios(w)
+	if c := r.Capacity; c != nil {
+		fmt.Fprintf(w, "\ncapacity: %s calls, %.0f s a step\tdelivered\tsent on time\tCPU per call-second\t\n", c.Codec, c.Seconds)
+		for _, st := range c.Steps {
+			verdict := ""
+			if !st.Passed {
+				verdict = " (below 99 %)"
+			}
+			fmt.Fprintf(w, "  %d calls%s\t%.3f %%\t%.3f %%\t%.2f ms\t\n", st.Calls, verdict, st.DeliveredPercent, st.SentPercent, st.CPUMillisPerCallSecond)
+		}
+		most := fmt.Sprintf("%d", c.MaxCalls)
+		if c.Capped {
+			most = fmt.Sprintf("at least %d (the -capacity-max)", c.MaxCalls)
+		}
+		fmt.Fprintf(w, "  most calls with >= 99 %% delivered\t%s\t\t\t\n", most)
+	}
+	if p := r.Playout; p != nil {
+		fmt.Fprintf(w, "\nplayout: one %s call on loopback, source to far sink\tn\tmedian\tp99\tmax\t\n", p.Codec)
+		writeLatency(w, "  added delay", p.Delay)
+		fmt.Fprintf(w, "  jitter buffer target delay\t\t%.0f ms\t\t\t\n", p.TargetDelayMS)
 	}
 	r.writeIdle(w)
 	if len(r.Targets) > 0 {
@@ -179,11 +212,7 @@ func writeLatency(w io.Writer, name string, l latency) {
 
 func (r *report) writeMedia(w io.Writer, md *mediaReport) {
 	sdk, raw := md.SDK, md.Raw
-	codec := "Opus"
-	if pcmuOnly {
-		codec = "PCMU"
-	}
-	fmt.Fprintf(w, "\nmedia: %d calls, %s both ways, %.1f s\tSDK\traw pion\tSDK / raw\t\n", sdk.Calls, codec, sdk.Seconds)
+	fmt.Fprintf(w, "\nmedia: %d calls, %s both ways, %.1f s\tSDK\traw pion\tSDK / raw\t\n", sdk.Calls, md.Codec, sdk.Seconds)
 	row := func(name, format string, v func(mediaStats) float64, ratio float64) {
 		fmt.Fprintf(w, "  %s\t"+format+"\t", name, v(sdk))
 		if raw == nil {
@@ -202,4 +231,31 @@ func (r *report) writeMedia(w io.Writer, md *mediaReport) {
 	row("frames expected (20 ms pacing)", "%.0f", func(s mediaStats) float64 { return float64(s.FramesExpected) }, 0)
 	row("heap per call", "%.1f KiB", func(s mediaStats) float64 { return s.HeapKiBPerCall }, md.RatioHeap)
 	row("goroutines per call", "%.2f", func(s mediaStats) float64 { return s.GoroutinesPerCall }, md.RatioGoroutines)
+}
+
+// writeCodecRatios writes what an Opus call costs next to a PCMU call,
+// when the run measured both.
+func (r *report) writeCodecRatios(w io.Writer) {
+	var opus, pcmu *mediaReport
+	for _, m := range r.Media {
+		switch m.Codec {
+		case codecOpus:
+			opus = m
+		case codecPCMU:
+			pcmu = m
+		}
+	}
+	if opus == nil || pcmu == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nOpus / PCMU\tSDK\traw pion\t\t\n")
+	row := func(name string, v func(mediaStats) float64) {
+		fmt.Fprintf(w, "  %s\t%.2fx\t", name, ratio(v(opus.SDK), v(pcmu.SDK)))
+		if opus.Raw != nil && pcmu.Raw != nil {
+			fmt.Fprintf(w, "%.2fx", ratio(v(*opus.Raw), v(*pcmu.Raw)))
+		}
+		fmt.Fprintln(w, "\t\t")
+	}
+	row("CPU per call-second", func(s mediaStats) float64 { return s.CPUMillisPerCallSecond })
+	row("heap per call", func(s mediaStats) float64 { return s.HeapKiBPerCall })
 }

@@ -23,7 +23,11 @@
 // skipping the next slot if it is missing (Stats.Skipped: no audio is
 // lost, the gap is shorter), and when D is two frames or more over, by
 // dropping the next packet (Stats.Discarded): a lost packet or a silence
-// sent as DTX usually comes before a packet has to go.
+// sent as DTX usually comes before a packet has to go. When D has stayed a
+// frame or more over the target for shedAfter (one second), it drops the
+// next packet too, so that D comes back under target + one frame even on
+// a link without losses, where the delay of the start, or of a jitter
+// spike that has passed, would otherwise stay for good.
 //
 // # Adaptation
 //
@@ -87,6 +91,12 @@ const (
 	maxPacketDuration = 120 * time.Millisecond
 	// maxSteps bounds the skips and discards of one Pop.
 	maxSteps = 64
+	// shedAfter is how long the playout delay may stay a frame or more
+	// over the target, with no missing slot to skip, before a packet is
+	// dropped to bring it down: otherwise a link that calms down without losses would
+	// keep the delay its jitter once needed (on a clean link, the 40-60 ms
+	// of the start while the target falls to 20 ms).
+	shedAfter = time.Second
 )
 
 // Errors of Push: the packet was dropped and counted in Stats.
@@ -232,6 +242,8 @@ type Buffer struct {
 	target         time.Duration
 	lateRun        int           // consecutive new packets that were late
 	peakBeforeLate time.Duration // the peak before that run
+	over           bool          // the delay is a frame or more over the target
+	overSince      time.Duration // since when
 
 	// Playout.
 	started bool
@@ -522,9 +534,17 @@ func (b *Buffer) Pop(now time.Time) (Frame, bool) {
 			return Frame{Kind: KindInserted, Timestamp: b.rawTS(b.next), Duration: uint32(b.step)}, true
 		}
 		missing := len(b.pkts) == 0 || b.pkts[0].ts >= b.next+b.step/2
-		if d < b.target+b.frame || !missing && d < b.target+2*b.frame {
+		if d < b.target+b.frame {
+			b.over = false
 			return b.play(missing), true
 		}
+		if !b.over {
+			b.over, b.overSince = true, at
+		}
+		if !missing && d < b.target+2*b.frame && at-b.overSince < shedAfter {
+			return b.play(missing), true
+		}
+		b.over = false // a skip or a discard follows: the excess shrinks
 		if !missing {
 			e := b.popHead()
 			b.release(e.payload)

@@ -563,7 +563,32 @@ func TestConcurrentPushPopAndStats(t *testing.T) {
 	<-done
 	<-statsDone
 	assert.Greater(t, popped, n-10, "every packet plays")
-	assert.Equal(t, uint64(n), b.Stats().Played)
+	s := b.Stats()
+	assert.Equal(t, uint64(n), s.Played+s.Discarded, "every packet plays, but one dropped to shed the start's delay")
+	assert.LessOrEqual(t, s.Discarded, uint64(1))
+}
+
+// On a clean link the delay of the start (the 40 ms initial target plus
+// the first tick's phase) comes down with the target: once the delay has
+// stayed a frame over the target for shedAfter, a packet is dropped, and
+// the delay then stays under target + one frame.
+func TestCleanLinkShedsTheStartupDelay(t *testing.T) {
+	b := newBuffer(t, Config{})
+	var packets []Packet
+	for n := range 500 { // 10 s, arriving 5 ms before a tick
+		packets = append(packets, packet(0, 0, n, time.Duration(n)*frame+15*time.Millisecond))
+	}
+	frames, _ := run(b, packets, 500*frame)
+	s := b.Stats()
+	t.Logf("delay %v, target %v, discarded %d", s.Delay, s.TargetDelay, s.Discarded)
+	assert.Equal(t, DefaultMinDelay, s.TargetDelay, "the target fell to its floor")
+	assert.Less(t, s.Delay, s.TargetDelay+frame, "the delay followed it")
+	assert.LessOrEqual(t, s.Delay, 40*time.Millisecond)
+	assert.Equal(t, uint64(1), s.Discarded, "one packet went, once")
+	assert.Zero(t, s.Concealed+s.Inserted+s.Skipped+s.Late)
+	for i := 1; i < len(frames); i++ {
+		require.Equal(t, KindPacket, frames[i].Kind)
+	}
 }
 
 func sortByArrival(p []Packet) {

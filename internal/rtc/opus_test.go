@@ -457,3 +457,13 @@ func BenchmarkOpusDecode(b *testing.B) {
 		})
 	}
 }
+
+func TestSenderOpusComplexityIsChecked(t *testing.T) {
+	s := NewAudioSender(NewAudioTrack("audio", "s"), func([]int16) {})
+	for _, n := range []int{0, 1, 5, 10} {
+		assert.NoError(t, s.SetOpusComplexity(n), "%d", n)
+	}
+	for _, n := range []int{-1, 11} {
+		assert.ErrorContains(t, s.SetOpusComplexity(n), "out of range", "%d", n)
+	}
+}

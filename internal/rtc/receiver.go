@@ -36,7 +36,7 @@ const playoutRate = 8000
 type AudioReceiver struct {
 	track   *webrtc.TrackRemote
 	format  func() (rate, channels int)
-	onFrame func(frame []int16, rate, channels int)
+	onFrame func(frame []int16, rate, channels int, rtpTimestamp uint32)
 	life    lifecycle
 	level   atomic.Uint64 // math.Float64bits of the last decoded frame's level
 	stats   *receiveStats
@@ -55,22 +55,25 @@ type AudioReceiver struct {
 // goroutine of Run's with 20 ms of audio (160 samples; more for a packet
 // of a longer duration); the slice is reused after it returns.
 func NewAudioReceiver(track *webrtc.TrackRemote, onFrame func(frame []int16)) *AudioReceiver {
-	return NewAudioReceiverFunc(track, narrowband, func(frame []int16, _, _ int) { onFrame(frame) })
+	return NewAudioReceiverFunc(track, narrowband, func(frame []int16, _, _ int, _ uint32) { onFrame(frame) })
 }
 
 // NewAudioReceiverFunc is NewAudioReceiver for audio at the format format
 // returns, asked for every frame: a sample rate from 8 to 48 kHz with a
 // whole number of samples per 20 ms, mono or stereo (an invalid one means
-// 8 kHz mono). onFrame gets each frame with the format it is in. Opus
+// 8 kHz mono). onFrame gets each frame with the format it is in and the
+// RTP timestamp of its first sample, in the codec's clock: a concealed
+// frame has the timestamp of the slot it fills, an inserted one (the jitter
+// buffer growing its delay) that of the frame it precedes. Opus
 // decodes natively at 8, 12, 16, 24 and 48 kHz; other rates, and PCMU's
 // 8 kHz to any other, go through a resampler.
-func NewAudioReceiverFunc(track *webrtc.TrackRemote, format func() (rate, channels int), onFrame func(frame []int16, rate, channels int)) *AudioReceiver {
+func NewAudioReceiverFunc(track *webrtc.TrackRemote, format func() (rate, channels int), onFrame func(frame []int16, rate, channels int, rtpTimestamp uint32)) *AudioReceiver {
 	return newAudioReceiver(track, track.Codec(), format, onFrame)
 }
 
 func narrowband() (int, int) { return 8000, 1 }
 
-func newAudioReceiver(track *webrtc.TrackRemote, codec webrtc.RTPCodecParameters, format func() (int, int), onFrame func(frame []int16, rate, channels int)) *AudioReceiver {
+func newAudioReceiver(track *webrtc.TrackRemote, codec webrtc.RTPCodecParameters, format func() (int, int), onFrame func(frame []int16, rate, channels int, rtpTimestamp uint32)) *AudioReceiver {
 	r := &AudioReceiver{track: track, format: format, onFrame: onFrame, life: newLifecycle()}
 	r.useCodec(codec)
 	return r
@@ -307,7 +310,7 @@ func (p *playout) play(f *jitter.Frame) {
 		p.r.level.Store(math.Float64bits(frameLevel(pcm)))
 	}
 	p.pcm = pcm
-	p.r.onFrame(p.convertAll(pcm, decRate, decCh, rate, channels), rate, channels)
+	p.r.onFrame(p.convertAll(pcm, decRate, decCh, rate, channels), rate, channels, f.Timestamp)
 }
 
 // convertAll converts pcm frame by frame (20 ms at a time).

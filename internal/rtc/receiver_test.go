@@ -40,11 +40,15 @@ type offline struct {
 	pkt    rtp.Packet
 	now    time.Time
 	frames [][]int16
+	stamps []uint32 // the RTP timestamp of each frame
 }
 
 func newOffline(t testing.TB, codec webrtc.RTPCodecParameters) *offline {
 	o := &offline{dtmf: NewDTMFDetector(), now: time.Unix(1000, 0)}
-	o.r = newAudioReceiver(nil, codec, narrowband, func(f []int16, _, _ int) { o.frames = append(o.frames, append([]int16(nil), f...)) })
+	o.r = newAudioReceiver(nil, codec, narrowband, func(f []int16, _, _ int, ts uint32) {
+		o.frames = append(o.frames, append([]int16(nil), f...))
+		o.stamps = append(o.stamps, ts)
+	})
 	o.r.OnDTMF(PayloadTypeTelephoneEvent, func(byte) {})
 	var err error
 	o.p, err = newPlayout(o.r)
@@ -87,6 +91,53 @@ func TestReceiverPlaysPCMUAndConcealsLoss(t *testing.T) {
 	st := o.r.Stats()
 	assert.GreaterOrEqual(t, st.Concealed, uint64(10), "the lost packets are concealed")
 	assert.Greater(t, o.r.Level(), 0.1)
+}
+
+// Every frame comes with the RTP timestamp of its slot: they increase by one
+// frame per frame, across lost packets (concealed in their slot) and the
+// wrap of the timestamp, for Opus (48 kHz clock) and PCMU (8 kHz).
+func TestReceiverFramesCarryTheirRTPTimestamps(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		codec webrtc.RTPCodecParameters
+		step  uint32
+	}{{"opus", opusParams, 960}, {"pcmu", pcmuParams, uint32(samplesPerFrame)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newOffline(t, tc.codec)
+			var enc *OpusEncoder
+			if tc.step == 960 {
+				var err error
+				enc, err = NewOpusEncoder(OpusEncoderConfig{SampleRate: 8000})
+				require.NoError(t, err)
+			}
+			tone := NewToneForTest(440)
+			frame := make([]int16, samplesPerFrame)
+			first := uint32(math.MaxUint32 - 20*tc.step + 1) // wraps at the 21st packet
+			for i := range 60 {
+				tone(frame)
+				pt, payload := uint8(PayloadTypePCMU), EncodePCMU(nil, frame)
+				if enc != nil {
+					var err error
+					pt = PayloadTypeOpus
+					payload, err = enc.Encode(nil, frame)
+					require.NoError(t, err)
+				}
+				if i%7 != 3 && i != 30 && i != 31 { // lost: every seventh, and two in a row
+					o.receive(rtpPacket(t, pt, uint16(i), first+uint32(i)*tc.step, payload))
+				}
+				o.tick()
+			}
+			for range 5 {
+				o.tick()
+			}
+			require.GreaterOrEqual(t, len(o.stamps), 58)
+			assert.Equal(t, first, o.stamps[0], "the first frame has the first packet's timestamp")
+			for i := 1; i < len(o.stamps); i++ {
+				require.Equal(t, tc.step, o.stamps[i]-o.stamps[i-1], "frame %d: one frame after the one before", i)
+			}
+			assert.GreaterOrEqual(t, o.r.Stats().Concealed, uint64(10), "the lost packets were concealed in their slots")
+		})
+	}
 }
 
 func TestReceiverDecodesOpusAndSurvivesBadPayloads(t *testing.T) {
@@ -228,7 +279,7 @@ func TestWidebandThroughOpusNotPCMU(t *testing.T) {
 			o := newOffline(t, tc.codec)
 			var got []int16
 			o.r.format = func() (int, int) { return tc.out, outCh }
-			o.r.onFrame = func(f []int16, rate, ch int) {
+			o.r.onFrame = func(f []int16, rate, ch int, _ uint32) {
 				assert.Equal(t, tc.out, rate)
 				assert.Len(t, f, rate/50*ch)
 				for i := 0; i < len(f); i += ch {

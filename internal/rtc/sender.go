@@ -204,6 +204,8 @@ type AudioSender struct {
 	sent  counters
 	loss  atomic.Int32 // expected loss in percent for Opus FEC; -1: the default
 
+	complexity int // Opus encoder complexity, 0: DefaultOpusComplexity; set before Run
+
 	mu   sync.Mutex
 	dtmf []uint8 // queued telephone-event codes
 }
@@ -240,6 +242,26 @@ func NewAudioSenderFunc(track *AudioTrack, read func(dst []int16) (frame []int16
 // DefaultOpusPacketLoss. PCMU ignores it. Safe for concurrent use.
 func (s *AudioSender) SetPacketLoss(percent int) {
 	s.loss.Store(int32(min(max(percent, 0), 100)))
+}
+
+// SetOpusComplexity sets the Opus encoder's complexity, 1 (least CPU) to
+// 10 (best quality), or 0 for [DefaultOpusComplexity]; call it before Run.
+// It fails for another value. PCMU ignores it.
+func (s *AudioSender) SetOpusComplexity(n int) error {
+	if err := ValidOpusComplexity(n); err != nil {
+		return err
+	}
+	s.complexity = n
+	return nil
+}
+
+// ValidOpusComplexity returns nil for an Opus complexity a sender takes: 0
+// (the default) or 1 to 10.
+func ValidOpusComplexity(n int) error {
+	if n < 0 || n > 10 {
+		return fmt.Errorf("rtc: Opus complexity %d is out of range (use 1 to 10, or 0 for the default %d)", n, DefaultOpusComplexity)
+	}
+	return nil
 }
 
 // SendDTMF queues keys (0-9, *, #, A-D) to be sent as RFC 4733
@@ -311,6 +333,7 @@ func (s *AudioSender) Run(ctx context.Context) error {
 
 	frame := make([]int16, 0, OpusClockRate/50*2)
 	p := newPacketizer(s.track, &s.sent)
+	p.complexity = s.complexity
 	clock := frameClock{start: time.Now()}
 	timer := time.NewTimer(clock.next(time.Now()))
 	defer timer.Stop()
@@ -366,13 +389,14 @@ type packetizer struct {
 	started bool   // the first packet, with the marker bit, has gone
 	payload []byte
 
-	opus     *OpusEncoder // nil until Opus is negotiated
-	opusRate int          // its input rate
-	useOpus  bool         // the codec of the frames being sent
-	step     uint32       // RTP units per frame
-	conv     converter    // from the source's format to the encoder's
-	loss     int          // FEC loss to set, -1: the default
-	lossSet  int          // the encoder's, -1: the default
+	opus       *OpusEncoder // nil until Opus is negotiated
+	opusRate   int          // its input rate
+	useOpus    bool         // the codec of the frames being sent
+	step       uint32       // RTP units per frame
+	conv       converter    // from the source's format to the encoder's
+	loss       int          // FEC loss to set, -1: the default
+	lossSet    int          // the encoder's, -1: the default
+	complexity int          // the encoder's complexity, 0: the default
 
 	inEvent     bool   // a DTMF event is playing
 	event       uint8  // its code
@@ -438,7 +462,7 @@ func (p *packetizer) frame(pcm []int16, rate, channels int) error {
 		target = rate // Opus encodes it natively: no resampling
 	}
 	if p.opus == nil || p.opusRate != target {
-		enc, err := NewOpusEncoder(OpusEncoderConfig{SampleRate: target, FEC: true})
+		enc, err := NewOpusEncoder(OpusEncoderConfig{SampleRate: target, FEC: true, Complexity: p.complexity})
 		if err != nil {
 			return err
 		}

@@ -58,6 +58,9 @@ type Session interface {
 	PeerConfig() webrtc.Configuration
 	// PCMUOnly reports that the API negotiates PCMU only (no Opus).
 	PCMUOnly() bool
+	// OpusComplexity is the Opus encoder complexity the user set, 1 to
+	// 10, or 0 for the default.
+	OpusComplexity() int
 
 	// Timeouts are the call timeouts the user configured.
 	Timeouts() Timeouts
