@@ -171,12 +171,80 @@ func (f *frameCounter) snapshot() (frames, width, height int) {
 // setup starts a server, a Go client and a registered browser page, which
 // answers its calls at once with autoAnswer.
 func setup(t *testing.T, autoAnswer bool, opts ...func(*sinch.SinchClientBuilder)) (*goParty, *page) {
+	return setupTone(t, autoAnswer, browserTone, opts...)
+}
+
+// setupTone is setup with the browser sending a tone of toneHz.
+func setupTone(t *testing.T, autoAnswer bool, toneHz float64, opts ...func(*sinch.SinchClientBuilder)) (*goParty, *page) {
 	srv := ocratest.NewServer() // PubNub, as Sinch: the page speaks it through the PubNub JS SDK
 	t.Cleanup(srv.Close)
 	p := openPage(t, srv)
 	g := startGo(t, srv, opts...)
-	p.start(srv, browserUser, browserTone, autoAnswer)
+	p.start(srv, browserUser, toneHz, autoAnswer)
 	return g, p
+}
+
+// widebandTone cannot pass 8 kHz sampling (PCMU) and passes Opus.
+const widebandTone = 6000.0
+
+// TestWidebandToneGoAndBrowser: a 6 kHz tone crosses an Opus call between
+// Go and Chromium both ways, and a PCMU call in neither direction.
+func TestWidebandToneGoAndBrowser(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		codec string
+		opts  []func(*sinch.SinchClientBuilder)
+	}{
+		{"opus", "audio/opus", nil},
+		{"pcmu", "audio/PCMU", []func(*sinch.SinchClientBuilder){func(b *sinch.SinchClientBuilder) { b.PCMUOnly() }}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, p := setupTone(t, true, widebandTone, tc.opts...)
+			src, err := audio.ToneAt(widebandTone, 0.5, 48000)
+			require.NoError(t, err)
+			hears, err := audio.NewToneDetectorAt(time.Second, 48000)
+			require.NoError(t, err)
+			c, err := g.client.CallController().CallUser(browserUser, nil)
+			require.NoError(t, err)
+			ev := g.attach(c)
+			c.SetAudioSource(src)
+			c.SetAudioSink(hears)
+			wait(t, ev.established, "the Go side's call to be established")
+			id := c.ID()
+			p.waitState(id, "established")
+
+			ctx, cancel := contextFor()
+			defer cancel()
+			require.NoError(t, hears.Wait(ctx, time.Second), "the Go side received no audio")
+			hears.Reset() // the window may still hold the call's first packets
+			require.NoError(t, hears.Wait(ctx, time.Second), "the Go side received no audio")
+			if tc.codec == "audio/opus" {
+				p.waitTone(id, widebandTone)
+				freq, ratio := hears.Dominant(widebandTone, 1000, 2000, 3000)
+				assert.Equal(t, widebandTone, freq, "the Go side does not hear the browser's 6 kHz tone")
+				assert.Greater(t, ratio, 100.0)
+				assert.Greater(t, hears.RMS(), 3000.0, "the 6 kHz tone arrives too weak")
+			} else {
+				// A 6 kHz tone cannot survive 8 kHz sampling: neither side
+				// hears it (at most an alias below 4 kHz of what an
+				// encoder's resampler let through).
+				freq, _ := hears.Dominant(widebandTone, 1000, 2000, 3000)
+				assert.NotEqual(t, widebandTone, freq, "the Go side heard 6 kHz over a PCMU call")
+				time.Sleep(time.Second) // the page measures every 100 ms
+				st := p.call(id)
+				assert.False(t, math.Abs(st.RxToneHz-widebandTone) <= 15 && st.RxToneDb > -70,
+					"the browser heard %.0f Hz at %.0f dB over a PCMU call", st.RxToneHz, st.RxToneDb)
+			}
+			st := p.call(id)
+			assert.Equal(t, tc.codec, st.RxAudioCodec)
+			freq, ratio := hears.Dominant(widebandTone, 1000, 2000, 3000)
+			t.Logf("%s: Go hears %.0f Hz (%.0f dB over the others), RMS %.0f; the browser hears %.0f Hz at %.0f dB",
+				tc.name, freq, 10*math.Log10(ratio), hears.RMS(), st.RxToneHz, st.RxToneDb)
+			require.NoError(t, c.Hangup())
+			wait(t, ev.ended, "the Go side's call to end")
+			p.noPageErrors()
+		})
+	}
 }
 
 // TestBrowserCallsGo: the browser calls, Go answers; both hear the other's

@@ -331,9 +331,10 @@ class Media {
     const binHz = this.audioContext.sampleRate / analyser.fftSize;
     const timer = setInterval(() => {
       analyser.getFloatFrequencyData(bins);
-      // PCMU carries up to 4 kHz; look between 100 Hz and 3.9 kHz.
+      // Look between 100 Hz and 20 kHz: Opus carries up to 20 kHz
+      // (PCMU up to 4 kHz), and the wideband tests send 6 kHz.
       let best = Math.ceil(100 / binHz);
-      for (let i = best; i < 3900 / binHz; i++) {
+      for (let i = best; i < Math.min(bins.length, 20000 / binHz); i++) {
         if (bins[i] > bins[best]) {
           best = i;
         }
