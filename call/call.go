@@ -44,7 +44,15 @@ type Call struct {
 	sink      audio.Sink   // set by SetAudioSink; nil: the client's
 	stats     *statsSource // nil until the call has a peer connection
 	listeners listeners[Listener]
+	// held are the events that came before the call's first listener
+	// (at most maxHeldEvents, the newest kept); heard is set once a
+	// listener was added. See AddListener.
+	held  []func(Listener)
+	heard bool
 }
+
+// maxHeldEvents bounds the events a call keeps for its first listener.
+const maxHeldEvents = 64
 
 // callParams are the fixed facts of a new call.
 type callParams struct {
@@ -112,12 +120,38 @@ func (c *Call) Details() Details {
 	return c.details.withDurations(time.Now())
 }
 
-// AddListener adds l; adding it twice has no effect. A listener added
-// after an event does not get it.
+// AddListener adds l; adding it twice has no effect. The call's first
+// listener also gets, in order and before anything later, the events that
+// happened before it was added (at most the newest 64), so none is lost
+// between CallUser returning and AddListener; a listener added after that
+// gets the events that happen from then on.
 func (c *Call) AddListener(l Listener) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.listeners.add(l)
+	if c.heard || isNil(l) {
+		return
+	}
+	c.heard = true
+	if len(c.held) > 0 {
+		c.s.Post(c.deliverHeld)
+	}
+}
+
+// deliverHeld runs, on the callback goroutine, the events held for the
+// first listener. Whichever runs first, it or the callback of a later
+// event, delivers them, so their order is kept.
+func (c *Call) deliverHeld() {
+	c.mu.Lock()
+	held := c.held
+	c.held = nil
+	ls := c.listeners.snapshot()
+	c.mu.Unlock()
+	for _, f := range held {
+		for _, l := range ls {
+			f(l)
+		}
+	}
 }
 
 // RemoveListener removes l; it gets no callback that had not started yet.
@@ -308,8 +342,23 @@ func (c *Call) request(f func(a *actor) error) error {
 func (c *Call) emit(f func(l Listener)) {
 	c.s.Post(func() {
 		c.mu.Lock()
+		if !c.heard {
+			if len(c.held) == maxHeldEvents {
+				c.held = c.held[1:]
+			}
+			c.held = append(c.held, f)
+			c.mu.Unlock()
+			return
+		}
+		held := c.held
+		c.held = nil
 		ls := c.listeners.snapshot()
 		c.mu.Unlock()
+		for _, h := range held { // the first listener's, before this event
+			for _, l := range ls {
+				h(l)
+			}
+		}
 		for _, l := range ls {
 			f(l)
 		}
