@@ -28,7 +28,10 @@ type rawPeer struct {
 	signal    string
 	key       []byte      // its instance key
 	conn      pubsub.Conn // PubNub or the WebSocket, as the server's config says
-	rx        chan rawMessage
+	rx        chan rawMessage // its signal channel's messages
+	// invites are its broadcast channel's. Over PubNub the two channels are
+	// two polls: a caller's first messages may overtake its Invite.
+	invites chan rawMessage
 }
 
 // rawMessage is a whole MXP message received by a rawPeer, still sealed.
@@ -59,6 +62,7 @@ func newRawPeer(t *testing.T, srv *ocratest.Server, user string) *rawPeer {
 		signal:    resp.Config.RTCProfile.SignalChannel,
 		key:       key,
 		rx:        make(chan rawMessage, 256),
+		invites:   make(chan rawMessage, 16),
 	}
 	reasm := mxp.NewReassembler(0, 0)
 	handler := func(channel, text string) { // on the connection's read goroutine
@@ -67,8 +71,12 @@ func newRawPeer(t *testing.T, srv *ocratest.Server, user string) *rawPeer {
 			return
 		}
 		if payload, complete, err := reasm.Add(f, time.Now()); err == nil && complete {
+			q := p.rx
+			if channel == p.broadcast {
+				q = p.invites
+			}
 			select {
-			case p.rx <- rawMessage{channel, f.SessionID, payload}:
+			case q <- rawMessage{channel, f.SessionID, payload}:
 			default:
 			}
 		}
@@ -113,10 +121,16 @@ type received struct {
 // methods; others are skipped.
 func (p *rawPeer) next(t *testing.T, key []byte, methods ...mxp.Method) received {
 	t.Helper()
+	return p.nextOn(t, p.rx, key, methods...)
+}
+
+// nextOn is next on the queue q.
+func (p *rawPeer) nextOn(t *testing.T, q <-chan rawMessage, key []byte, methods ...mxp.Method) received {
+	t.Helper()
 	deadline := time.After(waitTimeout)
 	for {
 		select {
-		case rm := <-p.rx:
+		case rm := <-q:
 			plaintext, err := mxp.Open(key, rm.payload)
 			require.NoError(t, err, "a message on %s that does not open", rm.channel)
 			m, err := mxp.DecodeMessage(key, rm.payload)
@@ -164,7 +178,7 @@ type inviteOf struct {
 // nextInvite waits for an Invite on the peer's broadcast channel.
 func (p *rawPeer) nextInvite(t *testing.T) inviteOf {
 	t.Helper()
-	r := p.next(t, p.key, mxp.Invite)
+	r := p.nextOn(t, p.invites, p.key, mxp.Invite)
 	require.Equal(t, p.broadcast, r.channel, "Invites come on the broadcast channel")
 	key, err := base64.StdEncoding.DecodeString(r.m.NVPs[mxp.NVPKey])
 	require.NoError(t, err)

@@ -143,7 +143,7 @@ func checkEveryRow(t *testing.T, table ocra.Table, got []sent) {
 // Every row of the REST table is used by the client and served by
 // ocratest: both route through the one table.
 func TestRESTTableServedAndUsed(t *testing.T) {
-	s := NewServer()
+	s := NewServer(WithWebSocket()) // the table's PubSub row is the WebSocket upgrade
 	defer s.Close()
 	rec := &recorder{}
 	c, err := ocra.NewClient(s.URL(), &http.Client{Transport: rec})
@@ -160,7 +160,7 @@ func TestRESTTableServedAndUsed(t *testing.T) {
 // routes alike, and the old paths are gone from both.
 func TestRESTTableMovedPathsMoveBoth(t *testing.T) {
 	table := nativeTable()
-	s := NewServer(withTable(table))
+	s := NewServer(WithWebSocket(), withTable(table))
 	defer s.Close()
 	rec := &recorder{}
 	c, err := ocra.NewClient(s.URL(), &http.Client{Transport: rec}, ocra.WithTable(table))
