@@ -93,14 +93,18 @@ type actor struct {
 	// description when the user answers (startGathering).
 	localAnswer *webrtc.SessionDescription
 
-	key       []byte // the call's session key; nil until known
-	self      peer   // this instance as the call knows it, kept if the client's is replaced
-	virtual   string // outbound: the call's signal channel, mxpSignalChannel of POST /calls
-	routed    bool   // the server knows the call: it gets a report
-	peer      peer   // inbound: the caller; outbound: the device that answered
-	devices   map[string]*device
-	early     []string                  // outbound: payloads that came before the key
-	localICE  []webrtc.ICECandidateInit // outbound: candidates gathered before the key
+	key      []byte // the call's session key; nil until known
+	self     peer   // this instance as the call knows it, kept if the client's is replaced
+	virtual  string // outbound: the call's signal channel, mxpSignalChannel of POST /calls
+	routed   bool   // the server knows the call: it gets a report
+	peer     peer   // inbound: the caller; outbound: the device that answered
+	devices  map[string]*device
+	early    []string                  // outbound: payloads that came before the key
+	localICE []webrtc.ICECandidateInit // outbound: candidates gathered before the key
+	// gathered are the outbound call's local candidates until it is
+	// answered: each callee device gets them again when it acks, as a
+	// device may not have been listening when they were first sent.
+	gathered  []webrtc.ICECandidateInit
 	answered  bool
 	connected bool
 	mediaLost bool // established, and the media connection is down
@@ -231,6 +235,7 @@ func orDefault(d, def time.Duration) time.Duration {
 // onAnswered records the answer on either side and waits for media.
 func (a *actor) onAnswered() {
 	a.answered = true
+	a.gathered = nil
 	if a.c.dir == Inbound {
 		a.ctl.stopRinging(a.c)
 		if err := a.startGathering(); err != nil {

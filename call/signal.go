@@ -121,6 +121,9 @@ func validKeySize(n int) bool { return n == 16 || n == 24 || n == 32 }
 // onLocalCandidate sends a gathered ICE candidate to the other side: to
 // every callee device until one answered, then to that one.
 func (a *actor) onLocalCandidate(cand webrtc.ICECandidateInit) {
+	if a.c.dir == Outbound && !a.answered && len(a.gathered) < maxLocalCandidates {
+		a.gathered = append(a.gathered, cand)
+	}
 	if a.key == nil {
 		if len(a.localICE) < maxLocalCandidates {
 			a.localICE = append(a.localICE, cand)
@@ -287,8 +290,11 @@ func (a *actor) device(m *mxp.Message) *device {
 	return d
 }
 
-// onAck: a callee device got the call and sent its answer. A Join of that
-// device that came first is handled now.
+// onAck: a callee device got the call and sent its answer. The device gets
+// the candidates gathered so far, addressed to it: what went to the call's
+// channel before it listened is lost to it, and a 1.x device takes
+// candidates only after its Ack (docs/sinch-rtc-1x.md section 10, 7). A
+// Join of that device that came first is handled now.
 func (a *actor) onAck(m *mxp.Message) {
 	answer, err := rtc.ParseDescription(m.Body, webrtc.SDPTypeAnswer)
 	d := a.device(m)
@@ -297,11 +303,30 @@ func (a *actor) onAck(m *mxp.Message) {
 		return
 	}
 	d.answer = &answer
+	a.sendGathered(d)
 	if a.c.State() == Progressing {
 		a.setState(Ringing)
 	}
 	if d.joined {
 		a.join(d)
+	}
+}
+
+// sendGathered sends device d the local candidates gathered so far.
+func (a *actor) sendGathered(d *device) {
+	to := d.fi
+	if to == "" {
+		to = mxp.FI(d.instance, mxp.DefaultSubInstance)
+	}
+	for _, cand := range a.gathered {
+		m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
+		if err == nil {
+			err = a.sendNow(d.channel, to, m)
+		}
+		if err != nil {
+			a.c.log.Debug("ICE candidate not sent to an acking device", "err", err)
+			return
+		}
 	}
 }
 

@@ -30,6 +30,48 @@ func requireSentBy(t *testing.T, r received, user, instance, signal string) {
 	assert.Equal(t, signal, m.FromSignalChannel, "fs")
 	assert.Contains(t, r.plaintext, `"bv":10`, "bv is sent")
 	assert.Contains(t, r.plaintext, `"fc":""`, "fc is sent empty")
+	assert.NotContains(t, r.plaintext, `"fsi"`, "no fsi: a 1.x peer would name the sender fi+fsi")
+}
+
+// TestCallerSendsCandidatesToTheAckingDevice: a 1.x callee device (a sub-
+// instance id of its own, no to, an Ack and never a candidate) starts
+// listening on its signal channel only when the Invite comes, so the
+// caller's candidates sent before are lost to it, and it takes candidates
+// addressed to its fi only after its Ack: the caller sends it the
+// candidates gathered so far when it acks, to its fi
+// (docs/sinch-rtc-1x.md section 10, 7).
+func TestCallerSendsCandidatesToTheAckingDevice(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := startClient(t, srv, "alice")
+	bob := newRawPeer(t, srv, "bob")
+	aliceID := srv.Instances("alice")[0].ID
+
+	out, rec := dial(t, alice, "bob", nil)
+	inv := bob.nextInvite(t)
+	sender := bob.sender()
+	sender.SubInstance = "2197748293"
+	ack, err := mxp.NewSDP(mxp.Ack, answerTo(t, inv.offer))
+	require.NoError(t, err)
+	ack.From(sender)
+	frames, err := mxp.Encode(inv.callID, inv.sessionKey, ack)
+	require.NoError(t, err)
+	for _, f := range frames {
+		require.NoError(t, bob.conn.Publish(ctx(t), inv.m.FromSignalChannel, f))
+	}
+	for {
+		cand := bob.next(t, inv.sessionKey, mxp.PeerEvent)
+		if cand.m.NVPs[mxp.NVPTo] == "" {
+			continue // sent to every device before the Ack
+		}
+		requireSentBy(t, cand, "alice", aliceID, inv.m.FromSignalChannel)
+		assert.Equal(t, bob.cr.InstanceID+":2197748293", cand.m.NVPs[mxp.NVPTo], "to the acking device's fi")
+		assert.Equal(t, bob.signal, cand.channel, "on the device's own channel")
+		assert.Contains(t, cand.m.Body, "candidate")
+		break
+	}
+	require.NoError(t, out.Hangup())
+	rec.waitEnded(t)
 }
 
 // TestJoinBeforeAckAnswersTheCall: a callee device whose Join overtakes

@@ -47,8 +47,9 @@ type call struct {
 	stopListen func()
 }
 
-// party is who an Invite comes from, and its signal channel.
-type party struct{ user, instance, channel string }
+// party is who an Invite comes from, and its signal channel; sub is its
+// sub-instance id ("" for DefaultSubInstance: 1.x callers have others).
+type party struct{ user, instance, sub, channel string }
 
 func (s *Server) handleCreateCall(w http.ResponseWriter, r *http.Request, _ string) {
 	body, caller, ok := s.signedRequest(w, r, "")
@@ -235,6 +236,9 @@ func checkCreateCall(req *ocra.CreateCallRequest) *ocra.APIError {
 // client of this SDK uses (mxp.DefaultSubInstance) and is addressed to the
 // callee's bare instance id.
 func invite(caller party, callee *instance, req *ocra.CreateCallRequest, sessionKey string) ([]string, error) {
+	if callee.legacy {
+		return legacyInvite(caller, callee, req, sessionKey)
+	}
 	m, err := mxp.NewInvite(mxp.InviteParams{
 		Offer:       req.SDP,
 		SessionKey:  sessionKey,
@@ -245,7 +249,7 @@ func invite(caller party, callee *instance, req *ocra.CreateCallRequest, session
 	if err != nil {
 		return nil, err
 	}
-	m.From(mxp.Sender{User: caller.user, Instance: caller.instance, SignalChannel: caller.channel})
+	m.From(mxp.Sender{User: caller.user, Instance: caller.instance, SubInstance: caller.sub, SignalChannel: caller.channel})
 	m.Address(callee.id)
 	return mxp.Encode(req.CallID, callee.key, m)
 }

@@ -96,7 +96,7 @@ func testCallReachesEveryCalleeInstance(t *testing.T, opts ...ocratest.Option) {
 		want := mxp.Message{
 			Method: mxp.Invite, BodyType: mxp.BodyMedia, Version: mxp.ProtocolVersion,
 			FromUser: "alice", FromID: alice.InstanceID + ":0", FromInstance: alice.InstanceID,
-			FromSubInstance: "0", FromSignalChannel: aliceReg.Config.RTCProfile.SignalChannel,
+			FromSignalChannel: aliceReg.Config.RTCProfile.SignalChannel,
 		}
 		nvps := inv.NVPs
 		inv.NVPs = nil

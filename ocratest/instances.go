@@ -38,6 +38,10 @@ type instance struct {
 	version      ocra.Version
 	// Its channels: opaque random names, never derived from its id.
 	broadcastChannel, signalChannel string
+	// legacy marks an instance of a 1.x client (legacy.go), which has a
+	// transport channel too and gets Invites in the 1.x form.
+	legacy           bool
+	transportChannel string
 }
 
 // lookupInstance returns the live instance id. An expired one is removed

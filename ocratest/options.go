@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -36,6 +37,8 @@ type options struct {
 	latency           time.Duration // WithLatency
 	instanceKeySize   int           // bytes of instances' MXP keys; 0: mxpKeySize
 	sessionKeySize    int           // bytes of calls' session keys; 0: sessionKeySize
+	legacy            bool          // withLegacyFacade
+	legacyExtra       http.Handler  // withLegacyFacade's page handler
 }
 
 // WithApplication sets the application key and secret (base64) the server

@@ -16,6 +16,7 @@ import (
 	"github.com/sinch-rtc-go/sinch/auth"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/legacy"
 )
 
 // Server is a fake Ocra server listening on 127.0.0.1. Its methods are safe
@@ -27,8 +28,9 @@ type Server struct {
 	relay   relay       // the realtime transport: PubNub, or the WebSocket hub
 	hub     *pubsub.Hub // with WithWebSocket; else nil
 	port    int
-	closing chan struct{} // closed by Close; ends stalled requests
-	far     *farEnds      // phone, SIP and conference endpoints; callbacks
+	closing chan struct{}  // closed by Close; ends stalled requests
+	far     *farEnds       // phone, SIP and conference endpoints; callbacks
+	legacy  *legacy.Server // the facade of the 1.x API (withLegacyFacade); else nil
 
 	closeOnce sync.Once
 
@@ -113,6 +115,12 @@ func NewServer(opts ...Option) *Server {
 		s.relay = hubRelay{s.hub}
 	} else {
 		s.relay = s.newPubNubRelay()
+	}
+	if o.legacy {
+		if err := s.startLegacy(); err != nil {
+			s.relay.close()
+			panic("ocratest: NewServer: " + err.Error())
+		}
 	}
 	if o.tls {
 		s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
@@ -248,6 +256,9 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.far.close()
+		if s.legacy != nil {
+			s.legacy.Close()
+		}
 		s.relay.close()
 		s.srv.Close()
 	})

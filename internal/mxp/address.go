@@ -35,7 +35,7 @@ func InstanceOfFI(fi string) string {
 type Sender struct {
 	User          string // fu: the user id
 	Instance      string // fd: the instance id
-	SubInstance   string // fsi; "" is DefaultSubInstance
+	SubInstance   string // the part of fi after the colon; "" is DefaultSubInstance
 	SignalChannel string // fs: the channel the sender receives its messages on
 }
 
@@ -49,12 +49,16 @@ func (s Sender) sub() string {
 	return s.SubInstance
 }
 
-// From sets m's from-fields to s: fu, fi, fd, fsi, fs, and fc empty.
+// From sets m's from-fields to s: fu, fi, fd, fs, and fc empty. It sends
+// no fsi: a 1.x peer names a sender fi followed directly by fsi
+// ("inst:0" + "0" = "inst:00"), so a sender that sends one is not the
+// device its Invite or Ack named, and the peer files its candidates and
+// hang-ups under an unknown device (docs/sinch-rtc-1x.md section 10, 4).
 func (m *Message) From(s Sender) {
 	m.FromUser = s.User
 	m.FromID = s.FI()
 	m.FromInstance = s.Instance
-	m.FromSubInstance = s.sub()
+	m.FromSubInstance = ""
 	m.FromSignalChannel = s.SignalChannel
 	m.FromC = ""
 }

@@ -281,6 +281,49 @@ var peerChecks = map[string]func(t *testing.T, m *Message){
 		assert.Equal(t, Invite, m.Method)
 		assert.Len(t, decodeBase64(t, m.NVPs[NVPKey]), 16)
 	},
+	// 1.x (docs/sinch-rtc-1x.md section 7): bob is a 1.x callee whose
+	// sub-instance is his own random integer, alice the caller.
+	// The Ack: no nvps at all (no to), an answer without candidates, two
+	// parts of 1449 characters.
+	"ack-1x-no-candidates": func(t *testing.T, m *Message) {
+		assert.Equal(t, Ack, m.Method)
+		assert.True(t, m.AddressedTo(gAlice.FI(), gAliceInst), "no to: for the caller")
+		assert.Equal(t, gBobInst+":2197748293", m.FromID)
+		assert.Equal(t, gBobInst, m.SenderInstance())
+		assert.Empty(t, m.FromSubInstance)
+		assert.Contains(t, m.Body, `"type":"answer"`)
+		assert.NotContains(t, m.Body, "a=candidate")
+	},
+	// The Join: bd null, to = the caller's fi.
+	"join-1x-bd-null": func(t *testing.T, m *Message) {
+		assert.Equal(t, Join, m.Method)
+		assert.Equal(t, BodySDP, m.BodyType)
+		assert.Empty(t, m.Body)
+		assert.True(t, m.AddressedTo(gAlice.FI(), gAliceInst))
+		assert.False(t, m.AddressedTo("another:0", "another"))
+	},
+	// The Joined of a 1.x caller: the sender record of the device that
+	// answered, {fc, fd, fi, fs, fu}.
+	"joined-1x-sender-record": func(t *testing.T, m *Message) {
+		assert.Equal(t, Joined, m.Method)
+		c, err := ParseClient(m.Body)
+		require.NoError(t, err)
+		assert.True(t, c.Names(gBob.FI(), gBobInst))
+		assert.False(t, c.Names(gBobInst+":1", gBobInst), "another sub-instance of the instance")
+	},
+	// A candidate of a 1.x caller, to the acking device's fi.
+	"peerevent-1x-cand-keys": func(t *testing.T, m *Message) {
+		assert.Equal(t, PeerEvent, m.Method)
+		assert.True(t, m.AddressedTo(gBob.FI(), gBobInst))
+		assert.False(t, m.AddressedTo(gBobInst+":1", gBobInst+"-other"))
+		assert.Contains(t, m.Body, `"candidate":"candidate:842163049`)
+	},
+	// A 1.x Leave: nothing but the method and the sender.
+	"leave-1x-no-to": func(t *testing.T, m *Message) {
+		assert.Equal(t, Leave, m.Method)
+		assert.Empty(t, m.BodyType)
+		assert.True(t, m.AddressedTo(gAlice.FI(), gAliceInst))
+	},
 	// Parts of 3 KiB, over our own part size.
 	"ack-3k-parts": func(t *testing.T, m *Message) {
 		assert.Equal(t, Ack, m.Method)

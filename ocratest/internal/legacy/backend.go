@@ -55,6 +55,9 @@ var ErrUserNotFound = errors.New("legacy: destination user not found")
 
 // Backend is what is behind the facade: the fake Sinch that owns the
 // instances and routes the calls. Its methods are called concurrently.
+// What clients publish needs no backend: it goes through the PubNub origin
+// (Config.PubNub), shared by 1.x clients and others; a backend reads a
+// call's virtual channel there (pubnub.Server.Listen).
 type Backend interface {
 	// CreateInstance makes an instance for user, a 1.x client that just
 	// presented a valid ticket. With renew set the client asks to keep
@@ -66,10 +69,6 @@ type Backend interface {
 	// Invite.Frames given to Facade.Deliver on their broadcast channel),
 	// or returns ErrUserNotFound.
 	PlaceCall(from Instance, call Call) (Route, error)
-	// Published carries a message a 1.x client published on channel
-	// (an MXP frame) to whoever subscribes to it; for 1.x subscribers,
-	// through Facade.Deliver. The facade itself delivers nothing.
-	Published(channel, message string)
 	// CallReport receives the report a 1.x client sends when a call ends.
 	CallReport(from Instance, callID string, report json.RawMessage)
 }

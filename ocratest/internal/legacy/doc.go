@@ -9,16 +9,16 @@
 //     a user ticket signed with the application secret, the instance-signed
 //     configuration that names the PubNub origin, keys and channels, calls
 //     placed on calls/:domain, and call reports;
-//   - the PubNub v1 endpoints that pubnub 3.16.5 uses: time, subscribe (a long
-//     poll resumed by timetoken, so nothing published between two polls is
-//     lost), publish and leave.
+//   - the PubNub v1 endpoints that pubnub 3.16.5 uses (time, subscribe,
+//     publish, leave), by passing them to a PubNub origin of
+//     ocratest/internal/pubnub: the fake Sinch's own (Config.PubNub), so that
+//     1.x clients and others share one space of channels.
 //
 // What is behind the API is a Backend: it creates the instances, routes the
-// calls and carries what 1.x clients publish. ocratest implements it so that
+// calls. ocratest implements it so that
 // 1.x clients and SDK clients are instances of one fake Sinch;
 // MemoryBackend (the default) is a world of 1.x clients only. A backend
-// reaches 1.x subscribers with Facade.Deliver and invites a 1.x device with
-// the frames of an Invite.
+// invites a 1.x device by giving the frames of an Invite to Facade.Deliver.
 //
 // All host names of the SDK (api.sinch.com, callingapi.sinch.com and the
 // PubNub origin) are meant to be mapped to the facade's listener (Chromium:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/pubnub"
 )
 
 // Limits of the REST endpoints.
@@ -41,8 +42,15 @@ type Config struct {
 	// PubNubHost is the PubNub origin the configuration names ("host" or
 	// "host:port"); empty names the host the client reached the facade on.
 	PubNubHost string
-	// PollHold is how long a subscribe poll waits for a message; default
-	// 20 s (the client gives up after 310 s).
+	// PubNub is the PubNub origin of the facade's clients (the one of the
+	// fake Sinch behind Backend, so that its channels are one space for
+	// 1.x clients and others); the facade serves its endpoints too, for
+	// clients that map every host name to the facade. Nil gives the
+	// facade a PubNub origin of its own, closed with it.
+	PubNub *pubnub.Server
+	// PollHold is how long a subscribe poll of the facade's own PubNub
+	// origin waits for a message; default 20 s (the client gives up after
+	// 310 s).
 	PollHold time.Duration
 	// Logger gets the facade's debug logs; nil discards them.
 	Logger *slog.Logger
@@ -55,10 +63,9 @@ type Facade struct {
 	backend    Backend
 	memory     *MemoryBackend
 	pubnubHost string
-	hold       time.Duration
 	log        *slog.Logger
-	bus        *bus
-	keys       networkKeys
+	pn         *pubnub.Server
+	ownPN      bool // pn is the facade's own, closed with it
 
 	mu      sync.Mutex
 	secrets map[string]registered // by instance id
@@ -67,12 +74,6 @@ type Facade struct {
 type registered struct {
 	in     Instance
 	secret []byte
-}
-
-// networkKeys are the PubNub keys of the facade's two networks. PubNub does
-// not check them here; they tell the networks apart in logs.
-type networkKeys struct {
-	broadcastPub, broadcastSub, signalPub, signalSub string
 }
 
 // New returns a facade; serve it over TLS (NewServer does).
@@ -85,16 +86,17 @@ func New(cfg Config) (*Facade, error) {
 		return nil, errors.New("legacy: Config.AppSecret is not a base64 application secret")
 	}
 	f := &Facade{appKey: cfg.AppKey, secret: secret, backend: cfg.Backend, pubnubHost: cfg.PubNubHost,
-		hold: cfg.PollHold, log: cfg.Logger, bus: newBus(), secrets: map[string]registered{}}
-	if f.hold <= 0 {
-		f.hold = defaultPollHold
-	}
+		log: cfg.Logger, pn: cfg.PubNub, secrets: map[string]registered{}}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
-	tag := newUUID()[:8]
-	f.keys = networkKeys{broadcastPub: "pub-c-b-" + tag, broadcastSub: "sub-c-b-" + tag,
-		signalPub: "pub-c-s-" + tag, signalSub: "sub-c-s-" + tag}
+	if f.pn == nil {
+		hold := cfg.PollHold
+		if hold <= 0 {
+			hold = defaultPollHold
+		}
+		f.pn, f.ownPN = pubnub.New(pubnub.Options{Hold: hold, Logger: f.log}), true
+	}
 	if f.backend == nil {
 		f.memory = NewMemoryBackend()
 		f.memory.Attach(f)
@@ -107,9 +109,17 @@ func New(cfg Config) (*Facade, error) {
 // Backend.
 func (f *Facade) Memory() *MemoryBackend { return f.memory }
 
-// Close ends the subscribe polls in progress, and makes later ones return
-// at once, so that an HTTP server's Close does not wait for them.
-func (f *Facade) Close() { f.bus.close() }
+// Close closes the facade's own PubNub origin, ending the subscribe polls
+// in progress, so that an HTTP server's Close does not wait for them; a
+// Config.PubNub is its owner's to close.
+func (f *Facade) Close() {
+	if f.memory != nil {
+		f.memory.close()
+	}
+	if f.ownPN {
+		f.pn.Close()
+	}
+}
 
 // ServeHTTP implements http.Handler.
 func (f *Facade) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -129,14 +139,8 @@ func (f *Facade) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	pr, err := parsePubNubPath(r.URL.EscapedPath())
-	switch {
-	case err == nil && r.Method == http.MethodGet:
-		f.servePubNub(w, r, pr)
-		return
-	case err == nil || !errors.Is(err, errNotPubNub):
-		f.log.Debug("legacy: bad PubNub request", "path", r.URL.Path, "err", err)
-		writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "error": true, "service": "fake PubNub", "message": "bad request"})
+	if isPubNubPath(r.URL.Path) {
+		f.pn.ServeHTTP(w, r)
 		return
 	}
 	f.serveREST(w, r)
@@ -295,10 +299,13 @@ func (f *Facade) configuration(w http.ResponseWriter, r *http.Request, in Instan
 	if host == "" {
 		host = r.Host
 	}
+	// The client publishes with the signal network's keys only; the
+	// broadcast network's publish key is unused (section 4).
+	k := f.pn.Keys()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"rtcConfiguration": map[string]any{
-			"broadcastNetwork": map[string]string{"host": host, "publishKey": f.keys.broadcastPub, "subscribeKey": f.keys.broadcastSub},
-			"signalNetwork":    map[string]string{"host": host, "publishKey": f.keys.signalPub, "subscribeKey": f.keys.signalSub},
+			"broadcastNetwork": map[string]string{"host": host, "publishKey": k.SignalPublish, "subscribeKey": k.BroadcastSubscribe},
+			"signalNetwork":    map[string]string{"host": host, "publishKey": k.SignalPublish, "subscribeKey": k.SignalSubscribe},
 		},
 		"rtcProfile": map[string]string{
 			"broadcastChannel": in.Broadcast, "signalChannel": in.Signal, "transportChannel": in.Transport,

@@ -127,10 +127,21 @@ func (c *client1x) pubnub(path string) (int, []any) {
 	return resp.StatusCode, v
 }
 
+// subKey is the subscribe key of channels: the broadcast network's for
+// a broadcast or transport channel of the client, else the signal one's.
+func (c *client1x) subKey(channels []string) string {
+	k := c.s.PubNub().Keys()
+	p := c.config.RTCProfile
+	if p.BroadcastChannel != "" && (channels[0] == p.BroadcastChannel || channels[0] == p.TransportChannel) {
+		return k.BroadcastSubscribe
+	}
+	return k.SignalSubscribe
+}
+
 // subscribe returns the current timetoken of a new subscription.
 func (c *client1x) subscribe(channels ...string) string {
 	c.t.Helper()
-	_, v := c.pubnub("/subscribe/sub/" + url.PathEscape(strings.Join(channels, ",")) + "/0/0")
+	_, v := c.pubnub("/subscribe/" + c.subKey(channels) + "/" + url.PathEscape(strings.Join(channels, ",")) + "/0/0")
 	if len(v) != 2 || len(v[0].([]any)) != 0 {
 		c.t.Fatalf("first subscribe answered %v, want no messages and a timetoken", v)
 	}
@@ -140,7 +151,7 @@ func (c *client1x) subscribe(channels ...string) string {
 // poll returns the messages after tt and the next timetoken.
 func (c *client1x) poll(tt string, channels ...string) ([]string, string) {
 	c.t.Helper()
-	_, v := c.pubnub("/subscribe/sub/" + url.PathEscape(strings.Join(channels, ",")) + "/0/" + tt)
+	_, v := c.pubnub("/subscribe/" + c.subKey(channels) + "/" + url.PathEscape(strings.Join(channels, ",")) + "/0/" + tt)
 	if len(v) < 2 {
 		c.t.Fatalf("subscribe answered %v", v)
 	}
@@ -154,7 +165,8 @@ func (c *client1x) poll(tt string, channels ...string) ([]string, string) {
 func (c *client1x) publish(channel, frame string) {
 	c.t.Helper()
 	v, _ := json.Marshal(frame)
-	status, reply := c.pubnub("/publish/pub/sub/0/" + url.PathEscape(channel) + "/0/" + url.PathEscape(string(v)))
+	k := c.s.PubNub().Keys()
+	status, reply := c.pubnub("/publish/" + k.SignalPublish + "/" + k.SignalSubscribe + "/0/" + url.PathEscape(channel) + "/0/" + url.PathEscape(string(v)))
 	if status != 200 || len(reply) != 3 || reply[0] != float64(1) || reply[1] != "Sent" {
 		c.t.Fatalf("publish answered %d %v", status, reply)
 	}
@@ -411,7 +423,8 @@ func TestPubNubTimeAndLeave(t *testing.T) {
 	if len(v) != 1 {
 		t.Fatalf("time answered %v", v)
 	}
-	resp, err := s.Client().Get(s.URL() + "/v2/presence/sub_key/sub/channel/x%2Cy/leave?uuid=u")
+	k := s.PubNub().Keys()
+	resp, err := s.Client().Get(s.URL() + "/v2/presence/sub_key/" + k.SignalSubscribe + "/channel/x%2Cy/leave?uuid=u")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,10 +433,11 @@ func TestPubNubTimeAndLeave(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"action":"leave"`) {
 		t.Fatalf("leave answered %d %s", resp.StatusCode, b)
 	}
-	for _, bad := range []string{"/subscribe/sub/a/cb/0", "/subscribe/sub/a/0/12x", "/publish/p/s/0/a/0/%7B%7D", "/time/cb"} {
+	for _, bad := range []string{"/subscribe/" + k.SignalSubscribe + "/a/cb/0", "/subscribe/" + k.SignalSubscribe + "/a/0/12x",
+		"/publish/p/s/0/a/0/%7B%7D", "/publish/" + k.SignalPublish + "/" + k.SignalSubscribe + "/0/a/0/%7B", "/time/cb"} {
 		status, _ := c.pubnub(bad)
-		if status != 400 {
-			t.Errorf("%s: %d, want 400", bad, status)
+		if status < 400 || status > 499 {
+			t.Errorf("%s: %d, want a 4xx refusal", bad, status)
 		}
 	}
 }
@@ -441,7 +455,7 @@ func TestCloseEndsPolls(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		req, _ := http.NewRequestWithContext(ctx, "GET", s.URL()+"/subscribe/sub/a/0/"+tt, nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", s.URL()+"/subscribe/"+s.PubNub().Keys().SignalSubscribe+"/a/0/"+tt, nil)
 		if resp, err := s.Client().Do(req); err == nil {
 			resp.Body.Close()
 		}

@@ -24,7 +24,7 @@ type MemoryBackend struct {
 	log       *slog.Logger
 	instances map[string]Instance          // by id
 	users     map[string][]string          // user -> instance ids, oldest first
-	virtual   map[string][]string          // a call's virtual channel -> callee signal channels
+	virtual   map[string]func()            // a call's virtual channel -> stop listening to it
 	reports   map[string][]json.RawMessage // call id -> reports received
 	order     []string                     // virtual channels, oldest first
 }
@@ -32,7 +32,7 @@ type MemoryBackend struct {
 // NewMemoryBackend returns an empty world.
 func NewMemoryBackend() *MemoryBackend {
 	return &MemoryBackend{instances: map[string]Instance{}, users: map[string][]string{},
-		virtual: map[string][]string{}, reports: map[string][]json.RawMessage{}, log: slog.New(slog.DiscardHandler)}
+		virtual: map[string]func(){}, reports: map[string][]json.RawMessage{}, log: slog.New(slog.DiscardHandler)}
 }
 
 // Attach makes f the facade through which b delivers to its clients.
@@ -111,28 +111,36 @@ func (b *MemoryBackend) PlaceCall(from Instance, call Call) (Route, error) {
 		signals = append(signals, c.Signal)
 		route.Instances = append(route.Instances, RouteInstance{ID: c.ID, Capabilities: []string{"online", "voip", "p2p", "srtp"}})
 	}
+	// What the caller publishes on the virtual channel reaches the callee
+	// devices' signal channels.
+	pn := f.PubNub()
+	stop := pn.Listen(route.SignalChannel, func(m string) {
+		for _, s := range signals {
+			if err := pn.PublishSignal(s, m); err != nil {
+				f.log.Debug("legacy: virtual channel message dropped", "err", err)
+			}
+		}
+	})
 	b.mu.Lock()
 	if len(b.order) >= maxMemoryCalls {
+		b.virtual[b.order[0]]()
 		delete(b.virtual, b.order[0])
 		b.order = b.order[1:]
 	}
-	b.virtual[route.SignalChannel] = signals
+	b.virtual[route.SignalChannel] = stop
 	b.order = append(b.order, route.SignalChannel)
 	b.mu.Unlock()
 	return route, nil
 }
 
-// Published implements Backend: a message reaches the channel's
-// subscribers; one on a call's virtual channel reaches the callee devices.
-func (b *MemoryBackend) Published(channel, message string) {
+// close stops reading the virtual channels.
+func (b *MemoryBackend) close() {
 	b.mu.Lock()
-	f := b.facade
-	callees := b.virtual[channel]
-	b.mu.Unlock()
-	f.Deliver(channel, message)
-	for _, s := range callees {
-		f.Deliver(s, message)
+	defer b.mu.Unlock()
+	for _, stop := range b.virtual {
+		stop()
 	}
+	b.virtual, b.order = map[string]func(){}, nil
 }
 
 // CallReport implements Backend: reports are kept for Reports.

@@ -482,7 +482,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.Method == http.MethodGet && len(seg) == 5 && seg[0] == "v2" && seg[1] == "subscribe" && seg[4] == "0":
-		s.handleSubscribe(w, r, seg[2], seg[3])
+		s.handleSubscribe(w, r, seg[2], seg[3], r.URL.Query().Get("tt"), false)
+	case r.Method == http.MethodGet && len(seg) == 5 && seg[0] == "subscribe" && seg[3] == "0":
+		// Subscribe v1 (pubnub 3.x, the 1.x SDK): the timetoken is in
+		// the path and the reply is an array.
+		s.handleSubscribe(w, r, seg[1], seg[2], seg[4], true)
 	case len(seg) >= 6 && seg[0] == "publish" && seg[3] == "0":
 		s.handlePublish(w, r, seg)
 	case r.Method == http.MethodGet && len(seg) == 2 && seg[0] == "time" && seg[1] == "0":
@@ -490,7 +494,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tt := s.tick(time.Now())
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, []uint64{tt})
-	case r.Method == http.MethodGet && len(seg) == 7 && seg[0] == "v2" && seg[1] == "presence" && seg[2] == "sub-key" &&
+	case r.Method == http.MethodGet && len(seg) == 7 && seg[0] == "v2" && seg[1] == "presence" &&
+		(seg[2] == "sub-key" || seg[2] == "sub_key") &&
 		seg[4] == "channel" && (seg[6] == "heartbeat" || seg[6] == "leave"):
 		s.handlePresence(w, seg[3], seg[6])
 	default:
@@ -610,7 +615,9 @@ type publishTT struct {
 	R int    `json:"r"`
 }
 
-func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, subKey, list string) {
+// handleSubscribe serves a subscribe from timetoken ttText ("" or "0":
+// the first). v1 selects the reply of subscribe v1 (writePoll).
+func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, subKey, list, ttText string, v1 bool) {
 	space, ok := s.space(subKey)
 	if !ok {
 		writeError(w, http.StatusForbidden, "Invalid Subscribe Key")
@@ -627,9 +634,8 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, subKey,
 			return
 		}
 	}
-	q := r.URL.Query()
 	tt := uint64(0)
-	if v := q.Get("tt"); v != "" && v != "0" {
+	if v := ttText; v != "" && v != "0" {
 		var err error
 		if tt, err = strconv.ParseUint(v, 10, 64); err != nil {
 			writeError(w, http.StatusBadRequest, "Invalid Timetoken")
@@ -655,15 +661,15 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, subKey,
 			writeError(w, http.StatusForbidden, "Forbidden")
 			return
 		}
-		s.writePoll(w, cur, nil)
+		s.writePoll(w, cur, nil, v1)
 		return
 	}
-	s.poll(w, r, space, subKey, names, tt)
+	s.poll(w, r, space, subKey, names, tt, v1)
 }
 
 // poll answers a subscribe from timetoken tt: at once with what is there,
 // else when a message comes or the hold ends.
-func (s *Server) poll(w http.ResponseWriter, r *http.Request, space keyspace, subKey string, names []string, tt uint64) {
+func (s *Server) poll(w http.ResponseWriter, r *http.Request, space keyspace, subKey string, names []string, tt uint64, v1 bool) {
 	wt := &waiter{wake: make(chan struct{}, 1), drop: make(chan struct{})}
 	hold := time.NewTimer(s.opts.Hold)
 	defer hold.Stop()
@@ -722,12 +728,12 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request, space keyspace, su
 			return
 		}
 		if len(found) > 0 {
-			s.writeMessages(w, subKey, found, foundCh)
+			s.writeMessages(w, subKey, found, foundCh, v1)
 			return
 		}
 		if !s.wait(r, wt, hold.C, next) {
 			if r.Context().Err() == nil { // the hold ended: the same cursor
-				s.writePoll(w, tt, nil)
+				s.writePoll(w, tt, nil, v1)
 			}
 			return
 		}
@@ -778,7 +784,7 @@ func (s *Server) unregister(space keyspace, names []string, wt *waiter) {
 
 // writeMessages answers a poll with found (from the channels foundCh), in
 // timetoken order, at most maxPerReply; the cursor is the last one's.
-func (s *Server) writeMessages(w http.ResponseWriter, subKey string, found []message, foundCh []string) {
+func (s *Server) writeMessages(w http.ResponseWriter, subKey string, found []message, foundCh []string, v1 bool) {
 	idx := make([]int, len(found))
 	for i := range idx {
 		idx[i] = i
@@ -793,10 +799,28 @@ func (s *Server) writeMessages(w http.ResponseWriter, subKey string, found []mes
 		env[i] = envelope{A: "1", I: m.publisher, P: publishTT{T: strconv.FormatUint(m.tt, 10), R: region},
 			K: subKey, C: foundCh[j], D: m.data}
 	}
-	s.writePoll(w, found[idx[len(idx)-1]].tt, env)
+	s.writePoll(w, found[idx[len(idx)-1]].tt, env, v1)
 }
 
-func (s *Server) writePoll(w http.ResponseWriter, tt uint64, env []envelope) {
+// writePoll answers a subscribe with the cursor tt and the messages env.
+// The v2 reply is {"t":{"t","r"},"m":[envelope...]}; the v1 reply is
+// [[message...],"<tt>"], plus a third element naming the channel of each
+// message, comma-joined, when there are messages (docs/sinch-rtc-1x.md
+// section 5).
+func (s *Server) writePoll(w http.ResponseWriter, tt uint64, env []envelope, v1 bool) {
+	if v1 {
+		msgs := make([]json.RawMessage, len(env))
+		chs := make([]string, len(env))
+		for i, e := range env {
+			msgs[i], chs[i] = e.D, e.C
+		}
+		rep := []any{msgs, strconv.FormatUint(tt, 10)}
+		if len(env) > 0 {
+			rep = append(rep, strings.Join(chs, ","))
+		}
+		writeJSON(w, http.StatusOK, rep)
+		return
+	}
 	var rep pollReply
 	rep.T.T = strconv.FormatUint(tt, 10)
 	rep.T.R = region

@@ -488,3 +488,45 @@ func BenchmarkPublishToDelivery(b *testing.B) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// TestSubscribeV1 is pubnub 3.x's wire, which Sinch's 1.x SDK uses
+// (docs/sinch-rtc-1x.md section 5): tt in the path, an array reply naming
+// each message's channel, nothing lost between polls, v1 publish and the
+// sub_key form of leave.
+func TestSubscribeV1(t *testing.T) {
+	ts := start(t, Options{Hold: 200 * time.Millisecond})
+	k := ts.Keys()
+	chs := url.PathEscape("a,b")
+	status, body := ts.get(t, http.MethodGet, "/subscribe/"+k.SignalSubscribe+"/"+chs+"/0/0?uuid=u", "")
+	require.Equal(t, http.StatusOK, status, body)
+	var first []any
+	require.NoError(t, jsonUnmarshal(body, &first))
+	require.Len(t, first, 2, body)
+	assert.Equal(t, []any{}, first[0])
+	tt := first[1].(string)
+
+	for i, ch := range []string{"b", "a"} {
+		v, _ := json.Marshal(fmt.Sprintf("10 call - 0 1 m%d", i))
+		status, body = ts.get(t, http.MethodGet, "/publish/"+k.SignalPublish+"/"+k.SignalSubscribe+"/0/"+ch+"/0/"+url.PathEscape(string(v)), "")
+		require.Equal(t, http.StatusOK, status, body)
+		assert.True(t, strings.HasPrefix(body, `[1,"Sent","`), body)
+	}
+	status, body = ts.get(t, http.MethodGet, "/subscribe/"+k.SignalSubscribe+"/"+chs+"/0/"+tt, "")
+	require.Equal(t, http.StatusOK, status, body)
+	var got []any
+	require.NoError(t, jsonUnmarshal(body, &got))
+	require.Len(t, got, 3, body)
+	assert.Equal(t, []any{"10 call - 0 1 m0", "10 call - 0 1 m1"}, got[0])
+	assert.Equal(t, "b,a", got[2])
+
+	// The hold ends with the same cursor and no messages.
+	status, body = ts.get(t, http.MethodGet, "/subscribe/"+k.SignalSubscribe+"/"+chs+"/0/"+got[1].(string), "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, `[[],"`+got[1].(string)+`"]`, strings.TrimSpace(body))
+
+	status, body = ts.get(t, http.MethodGet, "/v2/presence/sub_key/"+k.SignalSubscribe+"/channel/a,b/leave", "")
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, `"action":"leave"`)
+	status, _ = ts.get(t, http.MethodGet, "/subscribe/"+k.SignalSubscribe+"/a/0/x1", "")
+	assert.Equal(t, http.StatusBadRequest, status)
+}

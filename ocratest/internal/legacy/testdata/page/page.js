@@ -54,6 +54,7 @@
         record('ended', { id: c.callId, cause: c.getEndCause(), error: d.error ? String(d.error.message) : '' });
       },
       onRemoteTrack: function (c) { listen(c); },
+      onConnectionChange: function (c, state) { record('ice', { id: c.callId, state: String(state) }); },
     });
   }
 
@@ -61,15 +62,23 @@
     events: events,
     // start makes the client and resolves with its instance id once it is
     // started. o: {appKey, toneHz} and either {user, secret} (the SDK signs
-    // the user ticket) or {ticket} (signed by the test, as a backend does).
+    // the user ticket) or {ticket} (signed by the test, as a backend does);
+    // o.api, when given, is the base URL (ending in /v1/) of the API hosts
+    // instead of Sinch's names.
     start: function (o) {
       tone = o.toneHz;
       client = new SinchClient({
+        urlObj: o.api ? { base: o.api, calling: o.api } : undefined,
         applicationKey: o.appKey,
         applicationSecret: o.secret || undefined,
         capabilities: { calling: true },
         startActiveConnection: true,
         customStream: toneStream(),
+        // The MXP messages the SDK sends and gets, decrypted (evidence for
+        // the tests' failures).
+        onLogMxpMessage: function (m) {
+          if (events.length < 2000) record('mxp', { message: String(m && (m.message || JSON.stringify(m))).slice(0, 600) });
+        },
         onLogMessage: function (m) {
           if (m && /Error/.test(m.name || '')) record('sdkError', { message: String(m.message) });
         },
@@ -96,7 +105,7 @@
       track(c);
       return c.callId;
     },
-    answer: function (id) { calls[id].answer(); },
+    answer: function (id) { record('answer', { id: id }); calls[id].answer(); },
     hangup: function (id) { calls[id].hangup(); },
     status: function (id) {
       var c = calls[id];
