@@ -470,8 +470,9 @@ class Call {
   // fi is `to` ('' or a method without it: no nvps.to).
   message(method, to, bodyType, body) {
     const c = this.client;
+    // No fsi: Sinch's 1.x SDK names a sender fi + fsi (docs/sinch-rtc-1x.md).
     const m = {md: method, bv: MXP_VERSION, fu: c.userId, fi: c.fi(), fd: c.instanceId,
-      fsi: MXP_SUB_INSTANCE, fs: c.signalChannel, fc: ''};
+      fs: c.signalChannel, fc: ''};
     if (to && mxp.carriesTo(method)) {
       m.nvps = {to};
     }
