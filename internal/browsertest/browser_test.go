@@ -16,6 +16,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/sinch-rtc-go/sinch/internal/chromiumtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -45,7 +46,7 @@ var shared struct {
 // browser-interop.md. It refuses to when an interface other than loopback
 // is up.
 func startBrowser() {
-	if !onlyLoopback() {
+	if !chromiumtest.OnlyLoopback() {
 		shared.err = errors.New("an interface other than loopback is up: refusing to start Chromium")
 		return
 	}
@@ -55,29 +56,7 @@ func startBrowser() {
 		return
 	}
 	shared.userDataDir = dir
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(dir),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		// Loopback ICE candidates, with real addresses rather than mDNS names.
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumtest.Options(chromiumPath, dir)...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	shared.ctx = ctx
 	shared.cancel = func() {

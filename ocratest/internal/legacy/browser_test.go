@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/sinch-rtc-go/sinch/internal/chromiumtest"
 )
 
 // waitTimeout bounds every wait of the browser tests (the machine may be
@@ -34,7 +36,7 @@ var browser struct {
 // startBrowser launches headless Chromium with the flags of
 // browser-interop.md, every host name mapped to addr.
 func startBrowser(addr string) {
-	if !onlyLoopback() {
+	if !chromiumtest.OnlyLoopback() {
 		browser.err = errors.New("an interface other than loopback is up: refusing to start Chromium")
 		return
 	}
@@ -44,30 +46,14 @@ func startBrowser(addr string) {
 		return
 	}
 	browser.dir = dir
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(dir),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumtest.Options(chromiumPath, dir,
 		// api.sinch.com, callingapi.sinch.com, the PubNub origin and the
 		// page: all to the facade. The certificate is httptest's.
 		// A page may still reach another listener by its IP literal
 		// (the facade of an ocratest server: interop_test.go).
 		chromedp.Flag("host-resolver-rules", "MAP * "+addr+", EXCLUDE 127.0.0.1"),
 		chromedp.Flag("ignore-certificate-errors", true),
-	)
+	)...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	browser.ctx = ctx
 	browser.cancel = func() { cancelCtx(); cancelAlloc() }

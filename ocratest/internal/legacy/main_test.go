@@ -1,15 +1,14 @@
 package legacy
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/sinch-rtc-go/sinch/internal/chromiumtest"
 )
 
 // Environment of the tests that run Sinch's JS SDK 1.x in Chromium.
@@ -40,14 +39,11 @@ var (
 // does (docs/browser.md). All the package's tests then run there; they use
 // 127.0.0.1 only.
 func TestMain(m *testing.M) {
-	unavailable = browserSetup()
-	if unavailable == "" && !onlyLoopback() {
-		if os.Getenv(envIsolated) != "" {
-			unavailable = "an interface other than loopback is up in the network namespace: refusing to start Chromium"
-		} else if code, err := runIsolated(); err == nil {
+	if unavailable = browserSetup(); unavailable == "" {
+		var code int
+		var ran bool
+		if unavailable, code, ran = chromiumtest.Isolate(envIsolated); ran {
 			os.Exit(code)
-		} else {
-			unavailable = err.Error()
 		}
 	}
 	goleak.VerifyTestMain(suite{m})
@@ -56,15 +52,11 @@ func TestMain(m *testing.M) {
 // browserSetup finds Chromium and the bundle; it returns why the browser
 // tests cannot run, or "".
 func browserSetup() string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromiumPath = p
-			break
-		}
+	p, err := chromiumtest.Find()
+	if err != nil {
+		return err.Error()
 	}
-	if chromiumPath == "" {
-		return "chromium is not installed (apt-get install -y chromium): the SDK 1.x tests need it"
-	}
+	chromiumPath = p
 	bundlePath = os.Getenv(envBundle)
 	if bundlePath == "" {
 		bundlePath = defaultBundle
@@ -94,56 +86,9 @@ func (s suite) Run() int {
 	return s.m.Run()
 }
 
-// onlyLoopback reports whether every interface that is up is a loopback one.
-func onlyLoopback() bool {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return false
-	}
-	for _, ifi := range ifaces {
-		if ifi.Flags&net.FlagUp != 0 && ifi.Flags&net.FlagLoopback == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// runIsolated runs this test binary again, with the same arguments, in a
-// new network namespace holding only lo, and returns its exit code.
-func runIsolated() (int, error) {
-	args := []string{"--net"}
-	if os.Geteuid() != 0 {
-		args = append(args, "--map-root-user")
-	}
-	probe := exec.Command("unshare", append(args, "sh", "-c", "ip link set lo up")...)
-	if out, err := probe.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("the tests cannot make a loopback-only network namespace (unshare --net and ip link, as root; %v: %s)", err, out)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return 0, err
-	}
-	args = append(args, "sh", "-c", `ip link set lo up && exec "$0" "$@"`, self)
-	cmd := exec.Command("unshare", append(args, os.Args[1:]...)...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), envIsolated+"=1")
-	err = cmd.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitCode(), nil
-	}
-	return 0, err
-}
-
 // requireBrowser skips the test, or fails it when SINCH_SDK1X_TESTS is
 // "require", when the browser tests cannot run here.
 func requireBrowser(t *testing.T) {
 	t.Helper()
-	if unavailable == "" {
-		return
-	}
-	if os.Getenv(envRequire) == "require" {
-		t.Fatalf("%s=require, but the SDK 1.x tests cannot run: %s", envRequire, unavailable)
-	}
-	t.Skip(unavailable)
+	chromiumtest.Require(t, envRequire, unavailable)
 }
