@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -121,6 +122,9 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 func (c *SinchClient) AddListener(l SinchClientListener) {
 	if l == nil {
 		return
+	}
+	if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
+		return // a typed nil (var l *ClientListenerFuncs) could take no callback
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -374,3 +374,23 @@ func TestErrorsKeepCauses(t *testing.T) {
 	require.NotNil(t, errors.Unwrap(serr))
 	require.True(t, strings.HasPrefix(err.Error(), "sinch: API error 40103: creating the instance"), err.Error())
 }
+
+// TestTypedNilListenerIsIgnored: a nil *ClientListenerFuncs passed as a
+// listener is ignored like a nil one; the start then fails for want of a
+// listener instead of crashing the process on the callback goroutine.
+func TestTypedNilListenerIsIgnored(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	c, err := sinch.GetSinchClientBuilder().ApplicationKey(srv.ApplicationKey()).
+		EnvironmentHost(srv.URL()).UserID("alice").LoopbackOnly().Build()
+	require.NoError(t, err)
+	defer c.Terminate()
+	var l *sinch.ClientListenerFuncs
+	c.AddListener(l)
+	require.NoError(t, c.Start())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = c.WaitStarted(ctx)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "no listener")
+}
