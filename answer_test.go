@@ -26,7 +26,7 @@ func startAgainst(t *testing.T, srv *ocratest.Server, host string) error {
 	require.NoError(t, err)
 	t.Cleanup(c.Terminate)
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token("alice")) },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token("alice")) },
 	})
 	require.NoError(t, c.Start())
 	return c.WaitStarted(waitCtx(t))

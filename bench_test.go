@@ -22,9 +22,9 @@ func startClient(tb testing.TB, srv *ocratest.Server, user string) (*sinch.Sinch
 	}
 	started := make(chan time.Time, 1)
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
-		OnStarted:     func(*sinch.SinchClient) { started <- time.Now() },
-		OnFailed:      func(_ *sinch.SinchClient, err error) { tb.Error(err); started <- time.Time{} },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
+		OnClientStartedFunc:       func(*sinch.SinchClient) { started <- time.Now() },
+		OnClientFailedFunc:        func(_ *sinch.SinchClient, err error) { tb.Error(err); started <- time.Time{} },
 	})
 	begin := time.Now()
 	if err := c.Start(); err != nil {

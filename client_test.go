@@ -245,12 +245,12 @@ func TestFailedClientCanStartAgainFromItsCallback(t *testing.T) {
 	started := make(chan struct{})
 	var failures int
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token("alice")) },
-		OnFailed: func(c *sinch.SinchClient, err error) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token("alice")) },
+		OnClientFailedFunc: func(c *sinch.SinchClient, err error) {
 			failures++
 			require.NoError(t, c.Start(), "Start from inside OnClientFailed")
 		},
-		OnStarted: func(*sinch.SinchClient) { close(started) },
+		OnClientStartedFunc: func(*sinch.SinchClient) { close(started) },
 	})
 	require.NoError(t, c.Start())
 	select {
@@ -269,8 +269,8 @@ func TestTerminateFromInsideCallbacks(t *testing.T) {
 		c := newTestClient(t, srv, "alice")
 		terminated := make(chan struct{})
 		c.AddListener(&sinch.ClientListenerFuncs{
-			OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token("alice")) },
-			OnStarted: func(c *sinch.SinchClient) {
+			OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token("alice")) },
+			OnClientStartedFunc: func(c *sinch.SinchClient) {
 				c.Terminate()
 				close(terminated)
 			},
@@ -288,7 +288,7 @@ func TestTerminateFromInsideCallbacks(t *testing.T) {
 	t.Run("OnCredentialsRequired", func(t *testing.T) {
 		c := newTestClient(t, srv, "bob")
 		c.AddListener(&sinch.ClientListenerFuncs{
-			OnCredentials: func(c *sinch.SinchClient, reg sinch.ClientRegistration) {
+			OnCredentialsRequiredFunc: func(c *sinch.SinchClient, reg sinch.ClientRegistration) {
 				c.Terminate()
 				reg.Register(srv.Token("bob")) // too late: ignored
 			},

@@ -89,7 +89,7 @@ type heldTokens struct {
 func newHeldTokens(srv *ocratest.Server, user string) *heldTokens {
 	h := &heldTokens{asked: make(chan sinch.ClientRegistration, 16)}
 	first := true
-	h.OnCredentials = func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+	h.OnCredentialsRequiredFunc = func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 		if first {
 			first = false
 			reg.Register(srv.Token(user))
@@ -108,7 +108,7 @@ func TestSlowTokenAtExtensionKeepsTheClientListening(t *testing.T) {
 	defer srv.Close()
 	lst := newHeldTokens(srv, "alice")
 	reconnected := make(chan struct{}, 4)
-	lst.OnReconnected = func(*sinch.SinchClient) { reconnected <- struct{}{} }
+	lst.OnClientReconnectedFunc = func(*sinch.SinchClient) { reconnected <- struct{}{} }
 	c := buildClient(t, srv, "alice", func(b *sinch.SinchClientBuilder) { b.CredentialsTimeout(time.Minute) })
 	c.AddListener(lst)
 	require.NoError(t, c.Start())
@@ -137,7 +137,7 @@ func TestExtensionWithoutATokenAsksAgain(t *testing.T) {
 	lst := newHeldTokens(srv, "alice")
 	var failed error
 	var mu sync.Mutex
-	lst.OnFailed = func(_ *sinch.SinchClient, err error) { mu.Lock(); failed = err; mu.Unlock() }
+	lst.OnClientFailedFunc = func(_ *sinch.SinchClient, err error) { mu.Lock(); failed = err; mu.Unlock() }
 	c := buildClient(t, srv, "alice", func(b *sinch.SinchClientBuilder) { b.CredentialsTimeout(500 * time.Millisecond) })
 	c.AddListener(lst)
 	require.NoError(t, c.Start())

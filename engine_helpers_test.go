@@ -183,10 +183,10 @@ func (c *counter) get(event string) int {
 func countEvents(p *peer) *counter {
 	c := &counter{}
 	p.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials:  func(*sinch.SinchClient, sinch.ClientRegistration) { c.add("credentials") },
-		OnFailed:       func(*sinch.SinchClient, error) { c.add("failed") },
-		OnReconnecting: func(*sinch.SinchClient, error) { c.add("reconnecting") },
-		OnReconnected:  func(*sinch.SinchClient) { c.add("reconnected") },
+		OnCredentialsRequiredFunc: func(*sinch.SinchClient, sinch.ClientRegistration) { c.add("credentials") },
+		OnClientFailedFunc:        func(*sinch.SinchClient, error) { c.add("failed") },
+		OnClientReconnectingFunc:  func(*sinch.SinchClient, error) { c.add("reconnecting") },
+		OnClientReconnectedFunc:   func(*sinch.SinchClient) { c.add("reconnected") },
 	})
 	return c
 }

@@ -125,8 +125,8 @@ func TestReconnectResumesTheLostConnectionsCursor(t *testing.T) {
 	}
 	reconnected := make(chan struct{}, 4)
 	c.AddListener(&ClientListenerFuncs{
-		OnCredentials: func(_ *SinchClient, reg ClientRegistration) { reg.Register(srv.Token("alice")) },
-		OnReconnected: func(*SinchClient) { reconnected <- struct{}{} },
+		OnCredentialsRequiredFunc: func(_ *SinchClient, reg ClientRegistration) { reg.Register(srv.Token("alice")) },
+		OnClientReconnectedFunc:   func(*SinchClient) { reconnected <- struct{}{} },
 	})
 	require.NoError(t, c.Start())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -27,7 +27,7 @@ func ExampleGetSinchClientBuilder() {
 	}
 	defer client.Terminate()
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			reg.Register(srv.Token("alice"))
 		},
 	})

@@ -84,7 +84,7 @@ func TestPanickingListenerDoesNotKillTheClient(t *testing.T) {
 	bob := newPeer(t, srv, srv.URL(), "bob")
 	var panicked atomic.Bool
 	bob.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(*call.Controller, *call.Call) {
+		OnIncomingCallFunc: func(*call.Controller, *call.Call) {
 			if panicked.CompareAndSwap(false, true) {
 				panic("a bug in the application's listener")
 			}

@@ -48,14 +48,14 @@ type ClientRegistration interface {
 }
 
 // ClientListenerFuncs is a SinchClientListener made of optional functions.
-// Pass a pointer: &sinch.ClientListenerFuncs{OnStarted: ...}.
+// Pass a pointer: &sinch.ClientListenerFuncs{OnClientStartedFunc: ...}.
 type ClientListenerFuncs struct {
-	OnStarted     func(client *SinchClient)
-	OnFailed      func(client *SinchClient, err error)
-	OnCredentials func(client *SinchClient, reg ClientRegistration)
+	OnClientStartedFunc       func(client *SinchClient)
+	OnClientFailedFunc        func(client *SinchClient, err error)
+	OnCredentialsRequiredFunc func(client *SinchClient, reg ClientRegistration)
 	// OnReconnecting and OnReconnected make it a ReconnectListener.
-	OnReconnecting func(client *SinchClient, err error)
-	OnReconnected  func(client *SinchClient)
+	OnClientReconnectingFunc func(client *SinchClient, err error)
+	OnClientReconnectedFunc  func(client *SinchClient)
 }
 
 var (
@@ -63,37 +63,37 @@ var (
 	_ ReconnectListener   = (*ClientListenerFuncs)(nil)
 )
 
-// OnClientStarted calls f.OnStarted if set.
+// OnClientStarted calls f.OnClientStartedFunc if set.
 func (f *ClientListenerFuncs) OnClientStarted(c *SinchClient) {
-	if f.OnStarted != nil {
-		f.OnStarted(c)
+	if f.OnClientStartedFunc != nil {
+		f.OnClientStartedFunc(c)
 	}
 }
 
-// OnClientFailed calls f.OnFailed if set.
+// OnClientFailed calls f.OnClientFailedFunc if set.
 func (f *ClientListenerFuncs) OnClientFailed(c *SinchClient, err error) {
-	if f.OnFailed != nil {
-		f.OnFailed(c, err)
+	if f.OnClientFailedFunc != nil {
+		f.OnClientFailedFunc(c, err)
 	}
 }
 
-// OnCredentialsRequired calls f.OnCredentials if set.
+// OnCredentialsRequired calls f.OnCredentialsRequiredFunc if set.
 func (f *ClientListenerFuncs) OnCredentialsRequired(c *SinchClient, reg ClientRegistration) {
-	if f.OnCredentials != nil {
-		f.OnCredentials(c, reg)
+	if f.OnCredentialsRequiredFunc != nil {
+		f.OnCredentialsRequiredFunc(c, reg)
 	}
 }
 
-// OnClientReconnecting calls f.OnReconnecting if set.
+// OnClientReconnecting calls f.OnClientReconnectingFunc if set.
 func (f *ClientListenerFuncs) OnClientReconnecting(c *SinchClient, err error) {
-	if f.OnReconnecting != nil {
-		f.OnReconnecting(c, err)
+	if f.OnClientReconnectingFunc != nil {
+		f.OnClientReconnectingFunc(c, err)
 	}
 }
 
-// OnClientReconnected calls f.OnReconnected if set.
+// OnClientReconnected calls f.OnClientReconnectedFunc if set.
 func (f *ClientListenerFuncs) OnClientReconnected(c *SinchClient) {
-	if f.OnReconnected != nil {
-		f.OnReconnected(c)
+	if f.OnClientReconnectedFunc != nil {
+		f.OnClientReconnectedFunc(c)
 	}
 }

@@ -107,16 +107,16 @@ func buildPeer(t testing.TB, srv *ocratest.Server, host, user string, opts ...pe
 	}
 	t.Cleanup(p.Terminate)
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			reg.Register(srv.Token(user))
 			send(p, p.credentials, struct{}{})
 		},
-		OnFailed:       func(_ *sinch.SinchClient, err error) { send(p, p.failed, err) },
-		OnReconnecting: func(_ *sinch.SinchClient, err error) { send(p, p.reconnecting, err) },
-		OnReconnected:  func(*sinch.SinchClient) { send(p, p.reconnected, struct{}{}) },
+		OnClientFailedFunc:       func(_ *sinch.SinchClient, err error) { send(p, p.failed, err) },
+		OnClientReconnectingFunc: func(_ *sinch.SinchClient, err error) { send(p, p.reconnecting, err) },
+		OnClientReconnectedFunc:  func(*sinch.SinchClient) { send(p, p.reconnected, struct{}{}) },
 	})
 	c.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, cl *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, cl *call.Call) {
 			p.track(cl)
 			send(p, p.incoming, cl)
 		},
@@ -134,8 +134,8 @@ func (p *peer) track(cl *call.Call) *callRecord {
 	p.calls[cl] = rec
 	p.mu.Unlock()
 	cl.AddListener(&call.ListenerFuncs{
-		OnEstablished: func(*call.Call) { close(rec.established) },
-		OnEnded: func(*call.Call) {
+		OnCallEstablishedFunc: func(*call.Call) { close(rec.established) },
+		OnCallEndedFunc: func(*call.Call) {
 			p.mu.Lock()
 			rec.endings++
 			first := rec.endings == 1

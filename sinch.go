@@ -11,14 +11,20 @@
 //		Build()
 //	if err != nil { ... }
 //	client.AddListener(&sinch.ClientListenerFuncs{
-//		OnCredentials: func(c *sinch.SinchClient, reg sinch.ClientRegistration) {
+//		OnCredentialsRequiredFunc: func(c *sinch.SinchClient, reg sinch.ClientRegistration) {
 //			reg.Register(tokenFromYourBackend("alice"))
 //		},
 //	})
 //	client.Start()
 //	if err := client.WaitStarted(ctx); err != nil { ... }
 //	defer client.Terminate()
-//	call, err := client.CallController().CallUser("bob", nil)
+//	c, err := client.CallController().CallUser("bob", nil)
+//
+// Listeners are interfaces; each has an adapter made of optional functions
+// whose fields are the method names plus Func (ClientListenerFuncs has
+// OnClientStartedFunc for OnClientStarted, call.ListenerFuncs has
+// OnCallEndedFunc for OnCallEnded), so that a field can be guessed from the
+// method.
 //
 // Every callback of a client, its controllers and its calls runs on one
 // goroutine per client, in the order the events happened, and never while the

@@ -402,7 +402,7 @@ func TestListenerRemoval(t *testing.T) {
 	alice := startClient(t, srv, "alice")
 
 	out, rec := dial(t, alice, "carol", nil)
-	removed := &call.ListenerFuncs{OnEnded: func(*call.Call) { t.Error("a removed listener was called") }}
+	removed := &call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { t.Error("a removed listener was called") }}
 	out.AddListener(removed)
 	out.AddListener(nil)
 	out.AddListener((*call.ListenerFuncs)(nil))

@@ -37,7 +37,7 @@ func startClient(t testing.TB, srv *ocratest.Server, user string, opts ...func(*
 	require.NoError(t, err)
 	t.Cleanup(c.Terminate)
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			reg.Register(srv.Token(user))
 		},
 	})
@@ -131,7 +131,7 @@ type inbound struct {
 func onIncoming(c *sinch.SinchClient, setup func(*call.Call)) <-chan inbound {
 	ch := make(chan inbound, 64)
 	c.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, cl *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, cl *call.Call) {
 			rec := newRecorder()
 			rec.add("incoming")
 			cl.AddListener(rec)

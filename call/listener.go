@@ -42,16 +42,16 @@ type RemoteTrack struct {
 // functions: nil fields are skipped. Use a pointer, so that RemoveListener
 // can find it:
 //
-//	call.AddListener(&call.ListenerFuncs{OnEnded: func(c *call.Call) { ... }})
+//	call.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(c *call.Call) { ... }})
 type ListenerFuncs struct {
-	OnProgressing func(c *Call)
-	OnRinging     func(c *Call)
-	OnAnswered    func(c *Call)
-	OnEstablished func(c *Call)
-	OnEnded       func(c *Call)
-	OnTrack       func(c *Call, t *RemoteTrack)
-	OnDTMF        func(c *Call, key byte)
-	OnQuality     func(c *Call, e QualityWarningEvent)
+	OnCallProgressingFunc         func(c *Call)
+	OnCallRingingFunc             func(c *Call)
+	OnCallAnsweredFunc            func(c *Call)
+	OnCallEstablishedFunc         func(c *Call)
+	OnCallEndedFunc               func(c *Call)
+	OnRemoteTrackFunc             func(c *Call, t *RemoteTrack)
+	OnCallDTMFFunc                func(c *Call, key byte)
+	OnCallQualityWarningEventFunc func(c *Call, e QualityWarningEvent)
 }
 
 var (
@@ -61,39 +61,39 @@ var (
 	_ QualityWarningListener = (*ListenerFuncs)(nil)
 )
 
-// OnCallProgressing calls f.OnProgressing when set.
-func (f *ListenerFuncs) OnCallProgressing(c *Call) { callIfSet(f.OnProgressing, c) }
+// OnCallProgressing calls f.OnCallProgressingFunc when set.
+func (f *ListenerFuncs) OnCallProgressing(c *Call) { callIfSet(f.OnCallProgressingFunc, c) }
 
-// OnCallRinging calls f.OnRinging when set.
-func (f *ListenerFuncs) OnCallRinging(c *Call) { callIfSet(f.OnRinging, c) }
+// OnCallRinging calls f.OnCallRingingFunc when set.
+func (f *ListenerFuncs) OnCallRinging(c *Call) { callIfSet(f.OnCallRingingFunc, c) }
 
-// OnCallAnswered calls f.OnAnswered when set.
-func (f *ListenerFuncs) OnCallAnswered(c *Call) { callIfSet(f.OnAnswered, c) }
+// OnCallAnswered calls f.OnCallAnsweredFunc when set.
+func (f *ListenerFuncs) OnCallAnswered(c *Call) { callIfSet(f.OnCallAnsweredFunc, c) }
 
-// OnCallEstablished calls f.OnEstablished when set.
-func (f *ListenerFuncs) OnCallEstablished(c *Call) { callIfSet(f.OnEstablished, c) }
+// OnCallEstablished calls f.OnCallEstablishedFunc when set.
+func (f *ListenerFuncs) OnCallEstablished(c *Call) { callIfSet(f.OnCallEstablishedFunc, c) }
 
-// OnCallEnded calls f.OnEnded when set.
-func (f *ListenerFuncs) OnCallEnded(c *Call) { callIfSet(f.OnEnded, c) }
+// OnCallEnded calls f.OnCallEndedFunc when set.
+func (f *ListenerFuncs) OnCallEnded(c *Call) { callIfSet(f.OnCallEndedFunc, c) }
 
-// OnRemoteTrack calls f.OnTrack when set.
+// OnRemoteTrack calls f.OnRemoteTrackFunc when set.
 func (f *ListenerFuncs) OnRemoteTrack(c *Call, t *RemoteTrack) {
-	if f.OnTrack != nil {
-		f.OnTrack(c, t)
+	if f.OnRemoteTrackFunc != nil {
+		f.OnRemoteTrackFunc(c, t)
 	}
 }
 
-// OnCallDTMF calls f.OnDTMF when set.
+// OnCallDTMF calls f.OnCallDTMFFunc when set.
 func (f *ListenerFuncs) OnCallDTMF(c *Call, key byte) {
-	if f.OnDTMF != nil {
-		f.OnDTMF(c, key)
+	if f.OnCallDTMFFunc != nil {
+		f.OnCallDTMFFunc(c, key)
 	}
 }
 
-// OnCallQualityWarningEvent calls f.OnQuality when set.
+// OnCallQualityWarningEvent calls f.OnCallQualityWarningEventFunc when set.
 func (f *ListenerFuncs) OnCallQualityWarningEvent(c *Call, e QualityWarningEvent) {
-	if f.OnQuality != nil {
-		f.OnQuality(c, e)
+	if f.OnCallQualityWarningEventFunc != nil {
+		f.OnCallQualityWarningEventFunc(c, e)
 	}
 }
 
@@ -107,19 +107,19 @@ func callIfSet(f func(*Call), c *Call) {
 // client's callback goroutine; the call is ringing: Answer or Hangup it, or
 // let it ring until the inbound no-answer timeout.
 type ControllerListener interface {
-	OnIncomingCall(c *Controller, call *Call)
+	OnIncomingCall(ctl *Controller, c *Call)
 }
 
 // ControllerListenerFuncs adapts a function to a ControllerListener. Use a
 // pointer, so that RemoveListener can find it.
 type ControllerListenerFuncs struct {
-	OnIncoming func(c *Controller, call *Call)
+	OnIncomingCallFunc func(ctl *Controller, c *Call)
 }
 
-// OnIncomingCall calls f.OnIncoming when set.
-func (f *ControllerListenerFuncs) OnIncomingCall(c *Controller, call *Call) {
-	if f.OnIncoming != nil {
-		f.OnIncoming(c, call)
+// OnIncomingCall calls f.OnIncomingCallFunc when set.
+func (f *ControllerListenerFuncs) OnIncomingCall(ctl *Controller, c *Call) {
+	if f.OnIncomingCallFunc != nil {
+		f.OnIncomingCallFunc(ctl, c)
 	}
 }
 

@@ -289,7 +289,7 @@ func TestDTMFDigitsArriveInOrder(t *testing.T) {
 	out, rec := dial(t, alice, "bob", nil)
 	in := next(t, incoming)
 	require.ErrorIs(t, out.SendDTMF("1"), sinch.ErrInvalidOperation, "not established yet")
-	in.call.AddListener(&call.ListenerFuncs{OnDTMF: func(_ *call.Call, k byte) { keys <- k }})
+	in.call.AddListener(&call.ListenerFuncs{OnCallDTMFFunc: func(_ *call.Call, k byte) { keys <- k }})
 	require.NoError(t, in.call.Answer())
 	rec.waitEstablished(t)
 

@@ -167,7 +167,7 @@ type warnings struct {
 
 func watchWarnings(c *call.Call) *warnings {
 	w := &warnings{ch: make(chan call.QualityWarningEvent, 256)}
-	c.AddListener(&call.ListenerFuncs{OnQuality: func(_ *call.Call, e call.QualityWarningEvent) { w.ch <- e }})
+	c.AddListener(&call.ListenerFuncs{OnCallQualityWarningEventFunc: func(_ *call.Call, e call.QualityWarningEvent) { w.ch <- e }})
 	return w
 }
 

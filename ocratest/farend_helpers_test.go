@@ -38,7 +38,7 @@ func startClient(t *testing.T, srv *ocratest.Server, user string, opts ...func(*
 	require.NoError(t, err)
 	t.Cleanup(c.Terminate)
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
 	})
 	require.NoError(t, c.Start())
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
@@ -66,11 +66,11 @@ func track(c *call.Call, toneHz float64) *tracked {
 	}
 	c.SetAudioSink(tc.hears)
 	c.AddListener(&call.ListenerFuncs{
-		OnProgressing: func(*call.Call) { tc.add("progressing") },
-		OnRinging:     func(*call.Call) { tc.add("ringing") },
-		OnAnswered:    func(*call.Call) { tc.add("answered") },
-		OnEstablished: func(*call.Call) { tc.add("established"); close(tc.established) },
-		OnEnded:       func(*call.Call) { tc.add("ended"); close(tc.ended) },
+		OnCallProgressingFunc: func(*call.Call) { tc.add("progressing") },
+		OnCallRingingFunc:     func(*call.Call) { tc.add("ringing") },
+		OnCallAnsweredFunc:    func(*call.Call) { tc.add("answered") },
+		OnCallEstablishedFunc: func(*call.Call) { tc.add("established"); close(tc.established) },
+		OnCallEndedFunc:       func(*call.Call) { tc.add("ended"); close(tc.ended) },
 	})
 	return tc
 }
@@ -121,7 +121,7 @@ func waitFor(t *testing.T, ch <-chan struct{}, what string) {
 func incoming(c *sinch.SinchClient, toneHz float64) <-chan *tracked {
 	ch := make(chan *tracked, 8)
 	c.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, cl *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, cl *call.Call) {
 			tc := track(cl, toneHz)
 			_ = cl.Answer()
 			ch <- tc

@@ -53,9 +53,9 @@ func newBenchClient(srv *ocratest.Server, user string) (*benchClient, error) {
 	}
 	bc := &benchClient{SinchClient: c, started: make(chan startResult, 1)}
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
-		OnStarted:     func(*sinch.SinchClient) { bc.report(startResult{at: time.Now()}) },
-		OnFailed:      func(_ *sinch.SinchClient, err error) { bc.report(startResult{err: err}) },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
+		OnClientStartedFunc:       func(*sinch.SinchClient) { bc.report(startResult{at: time.Now()}) },
+		OnClientFailedFunc:        func(_ *sinch.SinchClient, err error) { bc.report(startResult{err: err}) },
 	})
 	return bc, nil
 }

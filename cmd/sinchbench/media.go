@@ -141,7 +141,7 @@ func measureMedia(ctx context.Context, calls int, d time.Duration) (_ mediaStats
 	for _, c := range callees {
 		answerCalls(c, func(c *call.Call) {
 			m.attach(c)
-			c.AddListener(&call.ListenerFuncs{OnEstablished: func(*call.Call) { calleesUp <- struct{}{} }})
+			c.AddListener(&call.ListenerFuncs{OnCallEstablishedFunc: func(*call.Call) { calleesUp <- struct{}{} }})
 		})
 	}
 	base := takeFootprint()

@@ -65,7 +65,7 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 	caller, callee := clients[0], clients[1]
 	calleeEnded := make(chan struct{}, 1)
 	answerCalls(callee, func(c *call.Call) {
-		c.AddListener(&call.ListenerFuncs{OnEnded: func(*call.Call) { calleeEnded <- struct{}{} }})
+		c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { calleeEnded <- struct{}{} }})
 	})
 
 	var took []time.Duration
@@ -99,7 +99,7 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 // OnIncomingCall, after prepare (if not nil) has seen it.
 func answerCalls(client *benchClient, prepare func(*call.Call)) {
 	client.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			if prepare != nil {
 				prepare(c)
 			}
@@ -125,8 +125,8 @@ func dial(ctx context.Context, caller *benchClient, user string, prepare func(*c
 		prepare(c)
 	}
 	c.AddListener(&call.ListenerFuncs{
-		OnEstablished: func(*call.Call) { established <- time.Now() },
-		OnEnded:       func(*call.Call) { close(ended) },
+		OnCallEstablishedFunc: func(*call.Call) { established <- time.Now() },
+		OnCallEndedFunc:       func(*call.Call) { close(ended) },
 	})
 	select {
 	case at := <-established:

@@ -110,7 +110,7 @@ func (c *check) build(first string) (*sinch.SinchClient, error) {
 	tokens := make(chan string, 1)
 	tokens <- first
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			select {
 			case t := <-tokens:
 				reg.Register(t)
@@ -126,18 +126,18 @@ func (c *check) build(first string) (*sinch.SinchClient, error) {
 			c.out.line("event OnCredentialsRequired: signed a new token")
 			reg.Register(t)
 		},
-		OnStarted: func(*sinch.SinchClient) {
+		OnClientStartedFunc: func(*sinch.SinchClient) {
 			c.out.line("event OnClientStarted: registered, realtime channel subscribed")
 			select {
 			case c.started <- struct{}{}:
 			default:
 			}
 		},
-		OnFailed: func(_ *sinch.SinchClient, err error) { c.out.line("event OnClientFailed") },
-		OnReconnecting: func(_ *sinch.SinchClient, err error) {
-			c.out.line("event OnReconnecting: the realtime channel was lost")
+		OnClientFailedFunc: func(_ *sinch.SinchClient, err error) { c.out.line("event OnClientFailed") },
+		OnClientReconnectingFunc: func(_ *sinch.SinchClient, err error) {
+			c.out.line("event OnClientReconnectingFunc: the realtime channel was lost")
 		},
-		OnReconnected: func(*sinch.SinchClient) { c.out.line("event OnReconnected") },
+		OnClientReconnectedFunc: func(*sinch.SinchClient) { c.out.line("event OnReconnected") },
 	})
 	return client, nil
 }
@@ -201,11 +201,11 @@ func (c *check) call(ctx context.Context, client *sinch.SinchClient) error {
 	}
 	ev := callEvents{established: make(chan struct{}), ended: make(chan struct{})}
 	placed.AddListener(&call.ListenerFuncs{
-		OnProgressing: func(*call.Call) { c.out.line("event Progressing") },
-		OnRinging:     func(*call.Call) { c.out.line("event Ringing") },
-		OnAnswered:    func(*call.Call) { c.out.line("event Answered") },
-		OnEstablished: func(*call.Call) { c.out.line("event Established"); close(ev.established) },
-		OnEnded: func(cl *call.Call) {
+		OnCallProgressingFunc: func(*call.Call) { c.out.line("event Progressing") },
+		OnCallRingingFunc:     func(*call.Call) { c.out.line("event Ringing") },
+		OnCallAnsweredFunc:    func(*call.Call) { c.out.line("event Answered") },
+		OnCallEstablishedFunc: func(*call.Call) { c.out.line("event Established"); close(ev.established) },
+		OnCallEndedFunc: func(cl *call.Call) {
 			c.out.line("event Ended: %v", cl.Details().EndCause)
 			close(ev.ended)
 		},

@@ -94,10 +94,10 @@ func startCallee(ctx context.Context, cfg *config, srv *ocratest.Server, log *sl
 		return nil, err
 	}
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
 	})
 	client.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			out.line("embedded %s: incoming call from %q: answering", user, c.RemoteUserID())
 			if err := c.Answer(); err != nil {
 				out.line("embedded %s: answer failed: %v", user, err)

@@ -115,7 +115,7 @@ func (p *participant) join(ctx context.Context, srv *ocratest.Server) error {
 	p.client = client
 	client.AddListener(&sinch.ClientListenerFuncs{
 		// A real app asks its backend for the token (see examples/jwtbackend).
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(p.name)) },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(p.name)) },
 	})
 	if err := client.Start(); err != nil {
 		return err
@@ -133,11 +133,11 @@ func (p *participant) join(ctx context.Context, srv *ocratest.Server) error {
 	c.SetAudioSource(audio.Tone(p.toneHz, amplitude))
 	c.SetAudioSink(p.hears)
 	c.AddListener(&call.ListenerFuncs{
-		OnEstablished: func(*call.Call) {
+		OnCallEstablishedFunc: func(*call.Call) {
 			fmt.Printf("%s: joined %q, sending %.0f Hz\n", p.name, room, p.toneHz)
 			close(p.established)
 		},
-		OnEnded: func(c *call.Call) { fmt.Printf("%s: left (%v)\n", p.name, c.Details().EndCause); close(p.ended) },
+		OnCallEndedFunc: func(c *call.Call) { fmt.Printf("%s: left (%v)\n", p.name, c.Details().EndCause); close(p.ended) },
 	})
 	return nil
 }

@@ -69,12 +69,12 @@ func runBot(ctx context.Context, host, key, secret, user string) error {
 // serveEchoes makes client answer every call with an echo of its audio.
 func serveEchoes(client *sinch.SinchClient) {
 	client.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			e := newEcho()
 			c.SetAudioSink(e)
 			c.SetAudioSource(e)
 			c.AddListener(&call.ListenerFuncs{
-				OnEnded: func(c *call.Call) {
+				OnCallEndedFunc: func(c *call.Call) {
 					fmt.Printf("bot: call from %s ended: %v\n", c.RemoteUserID(), c.Details().EndCause)
 				},
 			})
@@ -97,7 +97,7 @@ func start(ctx context.Context, host, key, secret, user string, loopback bool) (
 		return nil, err
 	}
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			token, err := auth.NewRegistrationToken(key, secret, user)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "signing the registration token:", err)
@@ -144,7 +144,7 @@ func demo(botUser string) error {
 	c.SetAudioSource(audio.Tone(440, 0.5))
 	c.SetAudioSink(hears)
 	ended := make(chan struct{})
-	c.AddListener(&call.ListenerFuncs{OnEnded: func(*call.Call) { close(ended) }})
+	c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { close(ended) }})
 
 	// The echo comes back once the call is established; skip its start.
 	if err := hears.Wait(ctx, 500*time.Millisecond); err != nil {

@@ -65,7 +65,7 @@ func TestClientRegistersWithBackendToken(t *testing.T) {
 	}
 	defer client.Terminate()
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			go func() { // never block the callback goroutine on the network
 				token, err := fetchToken(backend.URL, "alice")
 				if err != nil {

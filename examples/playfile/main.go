@@ -85,12 +85,12 @@ func play(ctx context.Context, host, key, secret, user, to, path string, loopbac
 	}
 	ended := make(chan struct{})
 	c.AddListener(&call.ListenerFuncs{
-		OnRinging: func(*call.Call) { fmt.Println("caller: ringing") },
-		OnEstablished: func(c *call.Call) {
+		OnCallRingingFunc: func(*call.Call) { fmt.Println("caller: ringing") },
+		OnCallEstablishedFunc: func(c *call.Call) {
 			fmt.Println("caller: established, playing", filepath.Base(path))
 			c.SetAudioSource(src)
 		},
-		OnEnded: func(*call.Call) { close(ended) },
+		OnCallEndedFunc: func(*call.Call) { close(ended) },
 	})
 	select {
 	case <-src.done:
@@ -136,7 +136,7 @@ func start(ctx context.Context, host, key, secret, user string, loopback bool) (
 		return nil, err
 	}
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			token, err := auth.NewRegistrationToken(key, secret, user)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "signing the registration token:", err)
@@ -186,7 +186,7 @@ func demo(ctx context.Context, user, to, path string) error {
 	defer out.Close()
 	rec := audio.NewWAVWriter(out)
 	listener.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			fmt.Println("listener: answering", c.RemoteUserID())
 			c.SetAudioSink(rec)
 			if err := c.Answer(); err != nil {

@@ -65,7 +65,7 @@ func run(ctx context.Context) error {
 
 	// Bob answers every call as soon as it rings, sending his tone.
 	bob.client.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			bob.say("incoming call from %s, headers %v: answering", c.RemoteUserID(), c.Headers())
 			bob.attach(c, audio.Tone(bobTone, 0.5))
 			if err := c.Answer(); err != nil {
@@ -124,8 +124,8 @@ func start(ctx context.Context, srv *ocratest.Server, user string) (*party, erro
 	p := &party{name: user, client: client, hears: audio.NewToneDetector(time.Second), ended: make(chan *call.Call, 1)}
 	client.AddListener(&sinch.ClientListenerFuncs{
 		// A real app asks its backend for the token (see examples/jwtbackend).
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
-		OnStarted:     func(*sinch.SinchClient) { p.say("client started") },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
+		OnClientStartedFunc:       func(*sinch.SinchClient) { p.say("client started") },
 	})
 	if err := client.Start(); err != nil {
 		return nil, err
@@ -144,11 +144,11 @@ func (p *party) attach(c *call.Call, tone audio.Source) <-chan struct{} {
 	c.SetAudioSink(p.hears)
 	established := make(chan struct{})
 	c.AddListener(&call.ListenerFuncs{
-		OnProgressing: func(*call.Call) { p.say("progressing") },
-		OnRinging:     func(*call.Call) { p.say("ringing") },
-		OnAnswered:    func(*call.Call) { p.say("answered") },
-		OnEstablished: func(*call.Call) { p.say("established"); close(established) },
-		OnEnded:       func(c *call.Call) { p.say("ended: %v", c.Details().EndCause); p.ended <- c },
+		OnCallProgressingFunc: func(*call.Call) { p.say("progressing") },
+		OnCallRingingFunc:     func(*call.Call) { p.say("ringing") },
+		OnCallAnsweredFunc:    func(*call.Call) { p.say("answered") },
+		OnCallEstablishedFunc: func(*call.Call) { p.say("established"); close(established) },
+		OnCallEndedFunc:       func(c *call.Call) { p.say("ended: %v", c.Details().EndCause); p.ended <- c },
 	})
 	return established
 }

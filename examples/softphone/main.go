@@ -131,8 +131,8 @@ func run(ctx context.Context, o options, in io.Reader, out io.Writer) error {
 	c.SetAudioSink(sink)
 	ended := make(chan struct{})
 	c.AddListener(&call.ListenerFuncs{
-		OnEstablished: func(*call.Call) { fmt.Fprintln(os.Stderr, "softphone: established") },
-		OnEnded:       func(*call.Call) { close(ended) },
+		OnCallEstablishedFunc: func(*call.Call) { fmt.Fprintln(os.Stderr, "softphone: established") },
+		OnCallEndedFunc:       func(*call.Call) { close(ended) },
 	})
 	if c.State() == call.Ended {
 		close(ended)
@@ -172,7 +172,7 @@ func getCall(ctx context.Context, client *sinch.SinchClient, o options) (*call.C
 	}
 	incoming := make(chan *call.Call, 1)
 	client.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			select {
 			case incoming <- c:
 			default: // busy: only the first call is answered
@@ -201,7 +201,7 @@ func start(ctx context.Context, host, key, secret, user string, loopback bool) (
 		return nil, err
 	}
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			token, err := auth.NewRegistrationToken(key, secret, user)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "signing the registration token:", err)
@@ -229,7 +229,7 @@ var echoFormat = audio.Format{SampleRate: 48000, Channels: 1}
 // echo makes the demo user answer every call and send back what it hears.
 func echo(bob *sinch.SinchClient) {
 	bob.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			e := &echoer{frames: make(chan []int16, 50)}
 			src, _ := audio.SourceAt(echoFormat, e) // echoFormat is valid
 			sink, _ := audio.SinkAt(echoFormat, e)
@@ -255,7 +255,7 @@ func callFrom(ctx context.Context, bob *sinch.SinchClient, user string) func() {
 				tone, _ := audio.ToneAt(1000, 0.5, echoFormat.SampleRate)
 				c.SetAudioSource(tone)
 				ended := make(chan struct{})
-				c.AddListener(&call.ListenerFuncs{OnEnded: func(*call.Call) { close(ended) }})
+				c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { close(ended) }})
 				select {
 				case <-ended:
 					if c.Details().EndCause != call.Failure && c.Details().EndCause != call.NoAnswer && c.Details().Duration > 0 {

@@ -67,7 +67,7 @@ func startGo(t *testing.T, srv *ocratest.Server, opts ...func(*sinch.SinchClient
 	require.NoError(t, err)
 	t.Cleanup(c.Terminate)
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(goUser)) },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(goUser)) },
 	})
 	require.NoError(t, c.Start())
 	ctx, cancel := contextFor()
@@ -95,8 +95,8 @@ func (p *goParty) attach(c *call.Call) *events {
 	c.SetAudioSink(p.hears)
 	e := &events{established: make(chan struct{}), ended: make(chan struct{})}
 	c.AddListener(&call.ListenerFuncs{
-		OnEstablished: func(*call.Call) { close(e.established) },
-		OnEnded:       func(*call.Call) { close(e.ended) },
+		OnCallEstablishedFunc: func(*call.Call) { close(e.established) },
+		OnCallEndedFunc:       func(*call.Call) { close(e.ended) },
 	})
 	return e
 }
@@ -254,7 +254,7 @@ func TestBrowserCallsGo(t *testing.T) {
 	incoming := make(chan *events, 1)
 	var inbound *call.Call
 	g.client.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) {
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 			inbound = c
 			incoming <- g.attach(c)
 			assert.NoError(t, c.Answer())
@@ -343,7 +343,7 @@ func TestBrowserVideoCall(t *testing.T) {
 		incoming := make(chan *call.Call, 1)
 		var ev *events
 		g.client.CallController().AddListener(&call.ControllerListenerFuncs{
-			OnIncoming: func(_ *call.Controller, c *call.Call) {
+			OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 				ev = g.attach(c)
 				incoming <- c
 				assert.NoError(t, c.Answer())
@@ -410,7 +410,7 @@ func TestBrowserEndsUnansweredCalls(t *testing.T) {
 		incoming := make(chan *call.Call, 1)
 		var ev *events
 		g.client.CallController().AddListener(&call.ControllerListenerFuncs{
-			OnIncoming: func(_ *call.Controller, c *call.Call) {
+			OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
 				ev = g.attach(c)
 				incoming <- c
 			},

@@ -92,10 +92,10 @@ func (w *world) goClient(user string) *goClient {
 	g := &goClient{client: client, hears: audio.NewToneDetector(time.Second),
 		incoming: make(chan *call.Call, 4), ended: make(chan *call.Call, 4), est: make(chan *call.Call, 4), prog: make(chan *call.Call, 4)}
 	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentials: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(w.srv.Token(user)) },
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(w.srv.Token(user)) },
 	})
 	client.CallController().AddListener(&call.ControllerListenerFuncs{
-		OnIncoming: func(_ *call.Controller, c *call.Call) { g.attach(c); g.incoming <- c },
+		OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) { g.attach(c); g.incoming <- c },
 	})
 	if err := client.Start(); err != nil {
 		w.t.Fatal(err)
@@ -113,9 +113,9 @@ func (g *goClient) attach(c *call.Call) {
 	c.SetAudioSource(audio.Tone(goTone, 0.5))
 	c.SetAudioSink(g.hears)
 	c.AddListener(&call.ListenerFuncs{
-		OnProgressing: func(c *call.Call) { g.prog <- c },
-		OnEstablished: func(c *call.Call) { g.est <- c },
-		OnEnded:       func(c *call.Call) { g.ended <- c },
+		OnCallProgressingFunc: func(c *call.Call) { g.prog <- c },
+		OnCallEstablishedFunc: func(c *call.Call) { g.est <- c },
+		OnCallEndedFunc:       func(c *call.Call) { g.ended <- c },
 	})
 }
 
