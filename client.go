@@ -177,8 +177,10 @@ func (c *SinchClient) Start() error {
 }
 
 // WaitStarted blocks until the client has started (nil), failed (the
-// *SinchError), been terminated (ErrClientTerminated) or ctx is done. A
-// nil ctx is an error wrapping ErrInvalidArgument.
+// *SinchError), been terminated (ErrClientTerminated) or ctx is done. On a
+// client that Start was never called on it returns an error wrapping
+// ErrNotStarted at once, as nothing could start it meanwhile. A nil ctx
+// is an error wrapping ErrInvalidArgument.
 func (c *SinchClient) WaitStarted(ctx context.Context) error {
 	if ctx == nil {
 		return errs.Invalid("WaitStarted: ctx is nil")
@@ -188,6 +190,8 @@ func (c *SinchClient) WaitStarted(ctx context.Context) error {
 		state, failure, changed := c.state, c.failure, c.changed
 		c.mu.Unlock()
 		switch state {
+		case stateIdle:
+			return fmt.Errorf("%w: call Start before WaitStarted", ErrNotStarted)
 		case stateStarted:
 			return nil
 		case stateFailed:
