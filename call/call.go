@@ -36,8 +36,12 @@ type Call struct {
 	overLimit bool
 	ringSlot  bool // holds one of MaxIncomingCalls; guarded by ctl.mu
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// state is the published copy of the actor's state (see state.go);
+	// only publish changes it. changed is closed and replaced on every
+	// change, waking WaitEstablished.
 	state     State
+	changed   chan struct{}
 	details   Details
 	muted     bool
 	source    audio.Source // set by SetAudioSource; nil: the client's
@@ -64,10 +68,6 @@ type callParams struct {
 }
 
 func newCall(ctl *Controller, p callParams) *Call {
-	state := Initiating
-	if p.dir == Inbound {
-		state = Ringing
-	}
 	d := Details{StartedTime: p.startedAt, RequestedVideo: p.video}
 	if p.dir == Inbound {
 		d.RungTime = p.startedAt
@@ -84,7 +84,8 @@ func newCall(ctl *Controller, p callParams) *Call {
 		video:       p.video,
 		inbox:       newInbox(),
 		done:        make(chan struct{}),
-		state:       state,
+		state:       initialState(p.dir),
+		changed:     make(chan struct{}),
 		details:     d,
 	}
 }
@@ -365,11 +366,26 @@ func (c *Call) emit(f func(l Listener)) {
 	})
 }
 
-// update changes the call's state and details under its lock.
-func (c *Call) update(f func(state *State, d *Details)) {
+// update changes the call's details under its lock. The state changes
+// only through the actor's transition, which calls publish.
+func (c *Call) update(f func(d *Details)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	f(&c.state, &c.details)
+	f(&c.details)
+}
+
+// publish makes next the call's published state, applies f (when not nil)
+// to the details in the same step, and wakes the waiters. Only the
+// actor's transition calls it, once its state machine accepted next.
+func (c *Call) publish(next State, f func(d *Details)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.state = next
+	if f != nil {
+		f(&c.details)
+	}
+	close(c.changed)
+	c.changed = make(chan struct{})
 }
 
 // mediaSettings returns what the audio goroutines need each frame.
