@@ -105,9 +105,8 @@ func TestBadInput(t *testing.T) {
 		{"Call listeners and media nil", func() error {
 			out.AddListener(nil)
 			out.RemoveListener(nil)
-			out.SetAudioSource(nil)
-			out.SetAudioSink(nil)
-			return nil
+			require.NoError(t, out.SetAudioSource(nil))
+			return out.SetAudioSink(nil)
 		}, nil, nil},
 
 		// audio.Controller and video.Controller: nil restores the defaults.
