@@ -325,7 +325,7 @@ func (a *actor) sayGoodbye() {
 	default:
 		f.m = denyMessage()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), farewellTimeout)
+	ctx, cancel := context.WithTimeout(a.ctl.halt, farewellTimeout)
 	defer cancel()
 	if err := f.send(ctx); err != nil {
 		a.c.log.Info("could not tell the peer that the call ended; trying again once the realtime channel is back", "err", err)
@@ -359,9 +359,9 @@ func callReport(s session.Session, self peer, c *Call) ocra.CallReport {
 func (a *actor) report() {
 	rep := callReport(a.c.s, a.self, a.c)
 	rest, cr := a.c.s.REST()
-	log := a.c.log
+	log, halt := a.c.log, a.ctl.halt
 	a.ctl.background(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), reportTimeout)
+		ctx, cancel := context.WithTimeout(halt, reportTimeout)
 		defer cancel()
 		if err := rest.ReportCall(ctx, cr, rep); err != nil {
 			log.Info("call report not delivered", "err", err)

@@ -44,6 +44,10 @@ type Controller struct {
 	// ctx bounds the network operations of calls; Shutdown cancels it.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// halt bounds the goodbyes of ended calls (farewells, reports), which
+	// outlive ctx: it ends when Shutdown's context does.
+	halt       context.Context
+	haltCancel context.CancelFunc
 	actors sync.WaitGroup // one per live call
 	tasks  sync.WaitGroup // background call reports
 
@@ -57,13 +61,16 @@ type Controller struct {
 
 func newController(s session.Session) *Controller {
 	ctx, cancel := context.WithCancel(context.Background())
+	halt, haltCancel := context.WithCancel(context.Background())
 	return &Controller{
-		s:      s,
-		log:    s.Logger(),
-		reasm:  mxp.NewReassembler(0, 0),
-		ctx:    ctx,
-		cancel: cancel,
-		calls:  make(map[string]*Call),
+		s:          s,
+		log:        s.Logger(),
+		reasm:      mxp.NewReassembler(0, 0),
+		ctx:        ctx,
+		cancel:     cancel,
+		halt:       halt,
+		haltCancel: haltCancel,
+		calls:      make(map[string]*Call),
 	}
 }
 
@@ -271,7 +278,10 @@ func (e *engine) HandleMessage(channel, message string) {
 
 // Shutdown ends every live call with HungUp, telling the peers, and waits
 // for the calls' goroutines and their reports. New calls are refused.
-func (e *engine) Shutdown() {
+// Once ctx is done, the farewells and reports in flight are abandoned.
+func (e *engine) Shutdown(ctx context.Context) {
+	defer context.AfterFunc(ctx, e.haltCancel)()
+	defer e.haltCancel()
 	e.mu.Lock()
 	e.closed = true
 	calls := make([]*Call, 0, len(e.calls))
