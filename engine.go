@@ -69,7 +69,7 @@ type engine struct {
 	// when stop's context does.
 	halt       context.Context
 	haltCancel context.CancelFunc
-	wg     sync.WaitGroup // the run goroutines
+	wg         sync.WaitGroup // the run goroutines
 
 	// cur is the published registration; nil when there is none. Only the
 	// run goroutine (and stop, after it ended) replaces it.

@@ -48,8 +48,8 @@ type Controller struct {
 	// outlive ctx: it ends when Shutdown's context does.
 	halt       context.Context
 	haltCancel context.CancelFunc
-	actors sync.WaitGroup // one per live call
-	tasks  sync.WaitGroup // background call reports
+	actors     sync.WaitGroup // one per live call
+	tasks      sync.WaitGroup // background call reports
 
 	mu        sync.Mutex
 	closed    bool
