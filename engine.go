@@ -64,12 +64,13 @@ type engine struct {
 
 	ctx    context.Context // ends on stop (Terminate)
 	cancel context.CancelFunc
+	wg     sync.WaitGroup // the run goroutines
+
 	// halt bounds what is still sent to the server once stop began
 	// (creating an instance in flight, deleting the instance): it ends
 	// when stop's context does.
 	halt       context.Context
 	haltCancel context.CancelFunc
-	wg         sync.WaitGroup // the run goroutines
 
 	// cur is the published registration; nil when there is none. Only the
 	// run goroutine (and stop, after it ended) replaces it.

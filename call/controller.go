@@ -44,12 +44,13 @@ type Controller struct {
 	// ctx bounds the network operations of calls; Shutdown cancels it.
 	ctx    context.Context
 	cancel context.CancelFunc
+	actors sync.WaitGroup // one per live call
+	tasks  sync.WaitGroup // background call reports
+
 	// halt bounds the goodbyes of ended calls (farewells, reports), which
 	// outlive ctx: it ends when Shutdown's context does.
 	halt       context.Context
 	haltCancel context.CancelFunc
-	actors     sync.WaitGroup // one per live call
-	tasks      sync.WaitGroup // background call reports
 
 	mu        sync.Mutex
 	closed    bool
@@ -61,17 +62,16 @@ type Controller struct {
 
 func newController(s session.Session) *Controller {
 	ctx, cancel := context.WithCancel(context.Background())
-	halt, haltCancel := context.WithCancel(context.Background())
-	return &Controller{
-		s:          s,
-		log:        s.Logger(),
-		reasm:      mxp.NewReassembler(0, 0),
-		ctx:        ctx,
-		cancel:     cancel,
-		halt:       halt,
-		haltCancel: haltCancel,
-		calls:      make(map[string]*Call),
+	c := &Controller{
+		s:      s,
+		log:    s.Logger(),
+		reasm:  mxp.NewReassembler(0, 0),
+		ctx:    ctx,
+		cancel: cancel,
+		calls:  make(map[string]*Call),
 	}
+	c.halt, c.haltCancel = context.WithCancel(context.Background())
+	return c
 }
 
 // CallUser calls the user with id userID (app to app, audio only). headers
