@@ -177,8 +177,10 @@ func (c *SinchClient) Start() error {
 }
 
 // WaitStarted blocks until the client has started (nil), failed (the
-// *SinchError), been terminated (ErrClientTerminated) or ctx is done. A
-// nil ctx is an error wrapping ErrInvalidArgument.
+// *SinchError), been terminated (ErrClientTerminated) or ctx is done. On a
+// client that Start was never called on it returns an error wrapping
+// ErrNotStarted at once, as nothing could start it meanwhile. A nil ctx
+// is an error wrapping ErrInvalidArgument.
 func (c *SinchClient) WaitStarted(ctx context.Context) error {
 	if ctx == nil {
 		return errs.Invalid("WaitStarted: ctx is nil")
@@ -188,6 +190,8 @@ func (c *SinchClient) WaitStarted(ctx context.Context) error {
 		state, failure, changed := c.state, c.failure, c.changed
 		c.mu.Unlock()
 		switch state {
+		case stateIdle:
+			return fmt.Errorf("%w: call Start before WaitStarted", ErrNotStarted)
 		case stateStarted:
 			return nil
 		case stateFailed:
@@ -216,22 +220,47 @@ func (c *SinchClient) IsStarted() bool {
 // queued (such as OnCallEnded of the calls it hung up) still run, after
 // Terminate returns if it was called from a callback.
 //
-// An instance whose registration request is in flight is deleted once the
-// server answered: Terminate then waits for that answer, at most
-// RequestTimeout.
+// Terminate is TerminateContext with a deadline of RequestTimeout (10 s by
+// default): however the server stalls, it returns about that long after
+// it was called at the latest (plus the time a callback it waits for
+// takes). Use TerminateContext for another bound.
 func (c *SinchClient) Terminate() {
+	ctx, cancel := context.WithTimeout(context.Background(), c.settings.requestTimeout)
+	defer cancel()
+	_ = c.TerminateContext(ctx)
+}
+
+// TerminateContext is Terminate with ctx bounding the goodbyes to the
+// server: the hangups of live calls, their call reports, the deletion of
+// the instance, and waiting for a registration request in flight (so that
+// its instance is deleted too). Once ctx is done, what is still in flight
+// is abandoned (the peers end their calls by their own timeouts, and an
+// instance not deleted expires by itself), and TerminateContext returns as
+// soon as every goroutine of the client has stopped, with an error
+// wrapping ctx's error. It returns nil when everything finished in time,
+// and on a client already terminated. Either way the client is
+// terminated. A nil ctx is an error wrapping ErrInvalidArgument, and
+// terminates nothing.
+func (c *SinchClient) TerminateContext(ctx context.Context) error {
+	if ctx == nil {
+		return errs.Invalid("TerminateContext: ctx is nil")
+	}
 	c.mu.Lock()
 	if c.state == stateTerminated {
 		c.mu.Unlock()
-		return
+		return nil
 	}
 	c.setStateLocked(stateTerminated, nil)
 	close(c.done)
 	c.mu.Unlock()
 
-	c.calls.Shutdown() // while the channel is still up, to send the hangups
-	c.reg.stop()
+	c.calls.Shutdown(ctx) // while the channel is still up, to send the hangups
+	c.reg.stop(ctx)
 	c.queue.Close()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("the client is terminated, but its goodbyes to the server were cut short (an instance not deleted expires by itself): %w", err)
+	}
+	return nil
 }
 
 // CallController returns the client's call controller, the same one each time.

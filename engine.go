@@ -66,6 +66,12 @@ type engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the run goroutines
 
+	// halt bounds what is still sent to the server once stop began
+	// (creating an instance in flight, deleting the instance): it ends
+	// when stop's context does.
+	halt       context.Context
+	haltCancel context.CancelFunc
+
 	// cur is the published registration; nil when there is none. Only the
 	// run goroutine (and stop, after it ended) replaces it.
 	cur atomic.Pointer[snapshot]
@@ -82,6 +88,7 @@ func newEngine(cfg engineConfig, rest *ocra.Client, calls session.Engine, events
 	e := &engine{cfg: cfg, rest: rest, calls: calls, events: events, log: log}
 	e.dial = e.dialRealtime
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.halt, e.haltCancel = context.WithCancel(context.Background())
 	return e
 }
 
@@ -101,8 +108,11 @@ func (e *engine) start() {
 // stop ends the engine for good: it cancels whatever is in progress, waits
 // for its goroutines, closes the realtime connection and deletes the
 // instance. An instance being created when stop is called is deleted once
-// its creation returns (createInstance).
-func (e *engine) stop() {
+// its creation returns (createInstance). Once ctx is done, the requests
+// still in flight are abandoned: stop then returns promptly.
+func (e *engine) stop(ctx context.Context) {
+	defer context.AfterFunc(ctx, e.haltCancel)()
+	defer e.haltCancel()
 	e.cancel()
 	e.wg.Wait()
 	e.teardown(e.cur.Swap(nil))
@@ -150,12 +160,12 @@ func (e *engine) teardown(s *snapshot) {
 }
 
 // deleteInstance unregisters inst, bounded by RequestTimeout whatever
-// happened to the engine's context.
+// happened to the engine's context, and by stop's context.
 func (e *engine) deleteInstance(inst *instance) {
 	if inst == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), e.cfg.requestTimeout)
+	ctx, cancel := context.WithTimeout(e.halt, e.cfg.requestTimeout)
 	defer cancel()
 	if err := e.rest.DeleteInstance(ctx, inst.creds); err != nil {
 		e.log.Warn("deleting the instance failed; it expires by itself", "instance", inst.creds.InstanceID, "err", err)
@@ -189,11 +199,13 @@ func (e *engine) register(ctx context.Context) (*instance, *channel, *SinchError
 }
 
 // createInstance registers a new instance with jwt. The request is not
-// cancelled by stop (only bounded by RequestTimeout): if it were, the
-// server could create an instance whose answer nobody reads, left behind
-// until it expires. register deletes it when stop came meanwhile.
+// cancelled by stop (only bounded by RequestTimeout, and by stop's
+// context): if it were, the server could create an instance whose answer
+// nobody reads, left behind until it expires. register deletes it when
+// stop came meanwhile.
 func (e *engine) createInstance(ctx context.Context, jwt string) (*instance, *SinchError) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.requestTimeout)
+	defer context.AfterFunc(e.halt, cancel)()
 	defer cancel()
 	resp, err := e.rest.CreateInstance(rctx, jwt, ocra.CreateInstanceRequest{
 		UserID:       e.cfg.userID,

@@ -80,6 +80,8 @@ func (q *inbox) close() {
 type actor struct {
 	c   *Call
 	ctl *Controller
+	// state is the call's state, owned here and published on c (state.go).
+	state stateMachine
 
 	pc          *webrtc.PeerConnection
 	audioTrack  *rtc.AudioTrack
@@ -167,7 +169,7 @@ type device struct {
 }
 
 func newActor(c *Call) *actor {
-	return &actor{c: c, ctl: c.ctl, devices: make(map[string]*device)}
+	return &actor{c: c, ctl: c.ctl, state: newStateMachine(c.dir), devices: make(map[string]*device)}
 }
 
 // run handles events until the call ends.
@@ -188,19 +190,9 @@ func (a *actor) run() {
 // listeners.
 func (a *actor) setState(s State) {
 	now := time.Now()
-	a.c.update(func(state *State, d *Details) {
-		*state = s
-		switch s {
-		case Progressing:
-			d.ProgressedTime = now
-		case Ringing:
-			d.RungTime = now
-		case Answered:
-			d.AnsweredTime = now
-		case Established:
-			d.EstablishedTime = now
-		}
-	})
+	if !a.transition(s, func(d *Details) { stamp(d, s, now) }) {
+		return
+	}
 	a.c.log.Debug("call state", "state", s)
 	switch s {
 	case Progressing:
@@ -257,7 +249,7 @@ func (a *actor) onAnswered() {
 // maybeEstablish enters Established once the call is answered and its
 // peer connection connected, and starts the media.
 func (a *actor) maybeEstablish() {
-	if !a.answered || !a.connected || a.c.State() != Answered {
+	if !a.answered || !a.connected || a.state.current() != Answered {
 		return
 	}
 	a.timer.stop()
@@ -301,9 +293,9 @@ func (a *actor) end(cause EndCause, err error, farewell bool) {
 	a.timer.stop()
 	a.iceTimer.stop()
 	now := time.Now()
-	a.c.update(func(state *State, d *Details) {
-		*state = Ended
-		d.EndedTime, d.EndCause, d.Error = now, cause, err
+	a.transition(Ended, func(d *Details) {
+		stamp(d, Ended, now)
+		d.EndCause, d.Error = cause, err
 	})
 	a.c.log.Debug("call ended", "cause", cause, "err", err)
 	if farewell {
@@ -333,7 +325,7 @@ func (a *actor) sayGoodbye() {
 	default:
 		f.m = denyMessage()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), farewellTimeout)
+	ctx, cancel := context.WithTimeout(a.ctl.halt, farewellTimeout)
 	defer cancel()
 	if err := f.send(ctx); err != nil {
 		a.c.log.Info("could not tell the peer that the call ended; trying again once the realtime channel is back", "err", err)
@@ -367,9 +359,9 @@ func callReport(s session.Session, self peer, c *Call) ocra.CallReport {
 func (a *actor) report() {
 	rep := callReport(a.c.s, a.self, a.c)
 	rest, cr := a.c.s.REST()
-	log := a.c.log
+	log, halt := a.c.log, a.ctl.halt
 	a.ctl.background(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), reportTimeout)
+		ctx, cancel := context.WithTimeout(halt, reportTimeout)
 		defer cancel()
 		if err := rest.ReportCall(ctx, cr, rep); err != nil {
 			log.Info("call report not delivered", "err", err)

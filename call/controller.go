@@ -47,6 +47,11 @@ type Controller struct {
 	actors sync.WaitGroup // one per live call
 	tasks  sync.WaitGroup // background call reports
 
+	// halt bounds the goodbyes of ended calls (farewells, reports), which
+	// outlive ctx: it ends when Shutdown's context does.
+	halt       context.Context
+	haltCancel context.CancelFunc
+
 	mu        sync.Mutex
 	closed    bool
 	calls     map[string]*Call
@@ -57,7 +62,7 @@ type Controller struct {
 
 func newController(s session.Session) *Controller {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Controller{
+	c := &Controller{
 		s:      s,
 		log:    s.Logger(),
 		reasm:  mxp.NewReassembler(0, 0),
@@ -65,6 +70,8 @@ func newController(s session.Session) *Controller {
 		cancel: cancel,
 		calls:  make(map[string]*Call),
 	}
+	c.halt, c.haltCancel = context.WithCancel(context.Background())
+	return c
 }
 
 // CallUser calls the user with id userID (app to app, audio only). headers
@@ -271,7 +278,10 @@ func (e *engine) HandleMessage(channel, message string) {
 
 // Shutdown ends every live call with HungUp, telling the peers, and waits
 // for the calls' goroutines and their reports. New calls are refused.
-func (e *engine) Shutdown() {
+// Once ctx is done, the farewells and reports in flight are abandoned.
+func (e *engine) Shutdown(ctx context.Context) {
+	defer context.AfterFunc(ctx, e.haltCancel)()
+	defer e.haltCancel()
 	e.mu.Lock()
 	e.closed = true
 	calls := make([]*Call, 0, len(e.calls))

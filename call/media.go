@@ -277,7 +277,7 @@ func (a *actor) onConnectionState(st webrtc.PeerConnectionState) {
 func (a *actor) onRemoteTrack(rt remoteTrack) {
 	t := rt.track
 	info := &RemoteTrack{ID: t.ID(), StreamID: t.StreamID(), Kind: t.Kind().String(), Codec: t.Codec().MimeType}
-	a.c.update(func(_ *State, d *Details) {
+	a.c.update(func(d *Details) {
 		if t.Kind() == webrtc.RTPCodecTypeVideo {
 			d.HadVideo = true
 		} else {

@@ -29,8 +29,7 @@ func TestCallReportHasTheFullShape(t *testing.T) {
 	ctl := &Controller{s: describedSession{}, log: slog.New(slog.DiscardHandler)}
 	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	c := newCall(ctl, callParams{id: "call-1", dir: Outbound, remote: "bob", startedAt: start})
-	c.update(func(s *State, d *Details) {
-		*s = Ended
+	c.publish(Ended, func(d *Details) {
 		d.EstablishedTime = start.Add(time.Second)
 		d.EndedTime = start.Add(11 * time.Second)
 		d.EndCause = HungUp

@@ -105,8 +105,10 @@ type Engine interface {
 	// channels no longer reach the client. It must not block.
 	ChannelRestored(instanceChanged bool)
 	// Shutdown hangs up every live call (they end with HungUp) and waits
-	// until their goroutines have stopped. Called by Terminate.
-	Shutdown()
+	// until their goroutines have stopped. ctx bounds the goodbyes (the
+	// hangups sent to peers, the call reports): once it is done, those
+	// still in flight are abandoned. Called by Terminate.
+	Shutdown(ctx context.Context)
 }
 
 // NewCallController builds a client's call engine: controller is the
