@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sinch-rtc-go/sinch"
@@ -49,6 +50,19 @@ func ExampleGetSinchClientBuilder() {
 	}
 	fmt.Println(client.UserID(), "started:", client.IsStarted())
 	// Output: alice started: true
+}
+
+// Build checks every setting before anything is sent, and its error names
+// the setting to fix.
+func ExampleSinchClientBuilder_Build() {
+	_, err := sinch.GetSinchClientBuilder().
+		UserID("alice"). // no ApplicationKey
+		Build()
+	fmt.Println("invalid argument:", errors.Is(err, sinch.ErrInvalidArgument))
+	fmt.Println("names the setting:", strings.Contains(err.Error(), "ApplicationKey"))
+	// Output:
+	// invalid argument: true
+	// names the setting: true
 }
 
 // Start returns at once; the client tells its listeners when it is started
