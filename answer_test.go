@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sinch-rtc-go/sinch"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -17,17 +18,7 @@ import (
 // a token of srv, and returns the error Start ends with.
 func startAgainst(t *testing.T, srv *ocratest.Server, host string) error {
 	t.Helper()
-	c, err := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(host).
-		UserID("alice").
-		LoopbackOnly().
-		Build()
-	require.NoError(t, err)
-	t.Cleanup(c.Terminate)
-	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token("alice")) },
-	})
+	c := sinchtest.Build(t, srv, "alice", sinchtest.Host(host))
 	require.NoError(t, c.Start())
 	return c.WaitStarted(waitCtx(t))
 }

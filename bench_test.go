@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sinch-rtc-go/sinch"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -15,8 +16,7 @@ import (
 // OnClientStarted and returns how long that took from Start.
 func startClient(tb testing.TB, srv *ocratest.Server, user string) (*sinch.SinchClient, time.Duration) {
 	tb.Helper()
-	c, err := sinch.GetSinchClientBuilder().ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).UserID(user).LoopbackOnly().Build()
+	c, err := sinchtest.Builder(srv, user).Build()
 	if err != nil {
 		tb.Fatal(err)
 	}

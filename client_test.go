@@ -13,6 +13,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/auth"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -66,13 +67,8 @@ func (r *recorder) OnCredentialsRequired(_ *sinch.SinchClient, reg sinch.ClientR
 
 func newTestClient(t *testing.T, srv *ocratest.Server, user string) *sinch.SinchClient {
 	t.Helper()
-	c, err := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).
-		UserID(user).
-		LoopbackOnly().
-		RequestTimeout(3 * time.Second).
-		Build()
+	// Not sinchtest.Build: these tests answer OnCredentialsRequired themselves.
+	c, err := sinchtest.Builder(srv, user, func(b *sinch.SinchClientBuilder) { b.RequestTimeout(3 * time.Second) }).Build()
 	require.NoError(t, err)
 	t.Cleanup(c.Terminate)
 	return c

@@ -17,6 +17,7 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -163,13 +164,7 @@ func TestExtensionWithoutATokenAsksAgain(t *testing.T) {
 // settings, not started; it terminates at the end of the test.
 func buildClient(t *testing.T, srv *ocratest.Server, user string, opts ...peerOption) *sinch.SinchClient {
 	t.Helper()
-	b := sinch.GetSinchClientBuilder().ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).UserID(user).LoopbackOnly()
-	fastPeer(b)
-	for _, o := range opts {
-		o(b)
-	}
-	c, err := b.Build()
+	c, err := sinchtest.Builder(srv, user, append([]sinchtest.Option{fastPeer}, opts...)...).Build()
 	require.NoError(t, err)
 	t.Cleanup(c.Terminate)
 	return c

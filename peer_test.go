@@ -2,7 +2,6 @@ package sinch_test
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -57,7 +57,7 @@ type callRecord struct {
 }
 
 // peerOption changes a peer's builder.
-type peerOption func(*sinch.SinchClientBuilder)
+type peerOption = sinchtest.Option
 
 // fastPeer makes calls and reconnects quick enough for tests on a loaded
 // machine.
@@ -74,8 +74,7 @@ func fastPeer(b *sinch.SinchClientBuilder) {
 func newPeer(t testing.TB, srv *ocratest.Server, host, user string, opts ...peerOption) *peer {
 	t.Helper()
 	p := buildPeer(t, srv, host, user, opts...)
-	require.NoError(t, p.Start())
-	require.NoError(t, p.WaitStarted(waitCtxTB(t, 20*time.Second)))
+	sinchtest.Start(t, p.SinchClient)
 	<-p.credentials
 	return p
 }
@@ -83,17 +82,7 @@ func newPeer(t testing.TB, srv *ocratest.Server, host, user string, opts ...peer
 // buildPeer builds user's client with its listeners, not started.
 func buildPeer(t testing.TB, srv *ocratest.Server, host, user string, opts ...peerOption) *peer {
 	t.Helper()
-	b := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(host).
-		UserID(user).
-		LoopbackOnly()
-	fastPeer(b)
-	for _, o := range opts {
-		o(b)
-	}
-	c, err := b.Build()
-	require.NoError(t, err)
+	c := sinchtest.Build(t, srv, user, append([]sinchtest.Option{sinchtest.Host(host), fastPeer}, opts...)...)
 	p := &peer{
 		done:         make(chan struct{}),
 		SinchClient:  c,
@@ -107,13 +96,11 @@ func buildPeer(t testing.TB, srv *ocratest.Server, host, user string, opts ...pe
 	}
 	t.Cleanup(p.Terminate)
 	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			reg.Register(srv.Token(user))
-			send(p, p.credentials, struct{}{})
-		},
-		OnClientFailedFunc:       func(_ *sinch.SinchClient, err error) { send(p, p.failed, err) },
-		OnClientReconnectingFunc: func(_ *sinch.SinchClient, err error) { send(p, p.reconnecting, err) },
-		OnClientReconnectedFunc:  func(*sinch.SinchClient) { send(p, p.reconnected, struct{}{}) },
+		// After sinchtest's listener, which registers.
+		OnCredentialsRequiredFunc: func(*sinch.SinchClient, sinch.ClientRegistration) { send(p, p.credentials, struct{}{}) },
+		OnClientFailedFunc:        func(_ *sinch.SinchClient, err error) { send(p, p.failed, err) },
+		OnClientReconnectingFunc:  func(_ *sinch.SinchClient, err error) { send(p, p.reconnecting, err) },
+		OnClientReconnectedFunc:   func(*sinch.SinchClient) { send(p, p.reconnected, struct{}{}) },
 	})
 	c.CallController().AddListener(&call.ControllerListenerFuncs{
 		OnIncomingCallFunc: func(_ *call.Controller, cl *call.Call) {
@@ -217,31 +204,16 @@ func (p *peer) liveCalls() []*call.Call {
 // waitFor waits for a value on ch, failing the test after d.
 func waitFor[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(d):
-		require.FailNow(t, fmt.Sprintf("timed out after %v waiting for %s", d, what))
-		var zero T
-		return zero
-	}
+	return sinchtest.Receive(t, ch, d, what)
 }
 
 // waitClosed waits until ch is closed, failing the test after d.
 func waitClosed(t testing.TB, ch <-chan struct{}, d time.Duration, what string) {
 	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(d):
-		require.FailNow(t, fmt.Sprintf("timed out after %v waiting for %s", d, what))
-	}
+	sinchtest.Closed(t, ch, d, what)
 }
 
-func waitCtxTB(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
+func waitCtxTB(t testing.TB, d time.Duration) context.Context { return sinchtest.Context(t, d) }
 
 // establish places a call from caller to callee, answers it and waits until
 // both sides are established.

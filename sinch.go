@@ -7,6 +7,7 @@
 //
 //	client, err := sinch.GetSinchClientBuilder().
 //		ApplicationKey(appKey).
+//		EnvironmentHost("ocra.api.sinch.com"). // the default; an ocratest server's URL in tests
 //		UserID("alice").
 //		Build()
 //	if err != nil { ... }

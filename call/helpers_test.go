@@ -5,52 +5,29 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // waitTimeout bounds every wait of these tests.
-const waitTimeout = 15 * time.Second
+const waitTimeout = sinchtest.WaitTimeout
 
 // startClient builds, starts and registers a loopback client of user on
-// srv, terminated when the test ends.
-func startClient(t testing.TB, srv *ocratest.Server, user string, opts ...func(*sinch.SinchClientBuilder)) *sinch.SinchClient {
+// srv (caller identifier +46700000000), terminated when the test ends.
+func startClient(t testing.TB, srv *ocratest.Server, user string, opts ...sinchtest.Option) *sinch.SinchClient {
 	t.Helper()
-	b := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).
-		UserID(user).
-		CallerIdentifier("+46700000000").
-		LoopbackOnly()
-	for _, o := range opts {
-		o(b)
-	}
-	c, err := b.Build()
-	require.NoError(t, err)
-	t.Cleanup(c.Terminate)
-	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			reg.Register(srv.Token(user))
-		},
-	})
-	require.NoError(t, c.Start())
-	require.NoError(t, c.WaitStarted(ctx(t)))
-	return c
+	return sinchtest.Client(t, srv, user, append([]sinchtest.Option{sinchtest.CallerIdentifier("+46700000000")}, opts...)...)
 }
 
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t testing.TB) context.Context { return sinchtest.Context(t, waitTimeout) }
 
 // recorder is a call listener that records the events it gets.
 type recorder struct {
@@ -112,11 +89,7 @@ func (r *recorder) waitEnded(t testing.TB) {
 
 func wait(t testing.TB, ch <-chan struct{}, what string) {
 	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(waitTimeout):
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	sinchtest.Closed(t, ch, waitTimeout, what)
 }
 
 // inbound is a call a callee received, with the recorder attached in
@@ -148,13 +121,7 @@ func answer(c *call.Call) { _ = c.Answer() }
 
 func next(t testing.TB, ch <-chan inbound) inbound {
 	t.Helper()
-	select {
-	case in := <-ch:
-		return in
-	case <-time.After(waitTimeout):
-		t.Fatal("timed out waiting for an incoming call")
-		return inbound{}
-	}
+	return sinchtest.Receive(t, ch, waitTimeout, "an incoming call")
 }
 
 // dial places a call from c to user with a recorder attached.

@@ -42,7 +42,7 @@ type RemoteTrack struct {
 // functions: nil fields are skipped. Use a pointer, so that RemoveListener
 // can find it:
 //
-//	call.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(c *call.Call) { ... }})
+//	c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(c *call.Call) { ... }})
 type ListenerFuncs struct {
 	OnCallProgressingFunc         func(c *Call)
 	OnCallRingingFunc             func(c *Call)

@@ -24,7 +24,7 @@
 // subscribe v2 long polls, publish (GET and POST), time, and presence
 // heartbeat and leave, with a per-channel backlog so that a client that
 // polls again from its cursor loses nothing. [WithWebSocket] serves the
-// WebSocket of protocol.md section 4 on the REST host instead, and says so
+// WebSocket of docs/protocol.md section 4 on the REST host instead, and says so
 // in mxpPubSubConfig.transport. Channel names are opaque random strings;
 // the server keeps maps from them to instances and calls.
 //

@@ -12,39 +12,21 @@ import (
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/audio"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
 // waitTimeout bounds every wait of the tests with SDK clients.
-const waitTimeout = 20 * time.Second
+const waitTimeout = sinchtest.WaitTimeout
 
 // callerID is the caller identifier of the test clients.
 const callerID = "+46700000001"
 
 // startClient builds, starts and registers a loopback client of user on
-// srv, terminated when the test ends.
+// srv (caller identifier callerID), terminated when the test ends.
 func startClient(t *testing.T, srv *ocratest.Server, user string, opts ...func(*sinch.SinchClientBuilder)) *sinch.SinchClient {
 	t.Helper()
-	b := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).
-		UserID(user).
-		CallerIdentifier(callerID).
-		LoopbackOnly()
-	for _, o := range opts {
-		o(b)
-	}
-	c, err := b.Build()
-	require.NoError(t, err)
-	t.Cleanup(c.Terminate)
-	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) { reg.Register(srv.Token(user)) },
-	})
-	require.NoError(t, c.Start())
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	require.NoError(t, c.WaitStarted(ctx))
-	return c
+	return sinchtest.Client(t, srv, user, append([]sinchtest.Option{sinchtest.CallerIdentifier(callerID)}, opts...)...)
 }
 
 // tracked is a call with the events its listener got and what it hears.

@@ -26,8 +26,8 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/audio"
-	"github.com/sinch-rtc-go/sinch/auth"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/examples/internal/exampleclient"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -55,7 +55,7 @@ func main() {
 
 // runBot serves calls to user until ctx is done.
 func runBot(ctx context.Context, host, key, secret, user string) error {
-	bot, err := start(ctx, host, key, secret, user, false)
+	bot, err := exampleclient.Start(ctx, exampleclient.Config{Host: host, Key: key, Secret: secret, User: user})
 	if err != nil {
 		return err
 	}
@@ -86,37 +86,6 @@ func serveEchoes(client *sinch.SinchClient) {
 	})
 }
 
-// start builds, starts and registers a client of user.
-func start(ctx context.Context, host, key, secret, user string, loopback bool) (*sinch.SinchClient, error) {
-	b := sinch.GetSinchClientBuilder().ApplicationKey(key).EnvironmentHost(host).UserID(user)
-	if loopback {
-		b.LoopbackOnly()
-	}
-	client, err := b.Build()
-	if err != nil {
-		return nil, err
-	}
-	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			token, err := auth.NewRegistrationToken(key, secret, user)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "signing the registration token:", err)
-				reg.RegisterFailed() // the client fails now instead of waiting for CredentialsTimeout
-				return
-			}
-			reg.Register(token)
-		},
-	})
-	if err := client.Start(); err != nil {
-		return nil, err
-	}
-	if err := client.WaitStarted(ctx); err != nil {
-		client.Terminate()
-		return nil, fmt.Errorf("%s: %w", user, err)
-	}
-	return client, nil
-}
-
 // demo runs the bot and a caller on an embedded server.
 func demo(botUser string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -124,14 +93,14 @@ func demo(botUser string) error {
 	srv := ocratest.NewServer()
 	defer srv.Close()
 	key, secret := srv.ApplicationKey(), srv.ApplicationSecret()
-	bot, err := start(ctx, srv.URL(), key, secret, botUser, true)
+	bot, err := exampleclient.Start(ctx, exampleclient.Config{Host: srv.URL(), Key: key, Secret: secret, User: botUser, Loopback: true})
 	if err != nil {
 		return err
 	}
 	defer bot.Terminate()
 	serveEchoes(bot)
 
-	caller, err := start(ctx, srv.URL(), key, secret, "caller", true)
+	caller, err := exampleclient.Start(ctx, exampleclient.Config{Host: srv.URL(), Key: key, Secret: secret, User: "caller", Loopback: true})
 	if err != nil {
 		return err
 	}

@@ -26,10 +26,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/audio"
-	"github.com/sinch-rtc-go/sinch/auth"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/examples/internal/exampleclient"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -72,7 +71,7 @@ func play(ctx context.Context, host, key, secret, user, to, path string, loopbac
 		return err
 	}
 	defer f.Close()
-	client, err := start(ctx, host, key, secret, user, loopback)
+	client, err := exampleclient.Start(ctx, exampleclient.Config{Host: host, Key: key, Secret: secret, User: user, Loopback: loopback})
 	if err != nil {
 		return err
 	}
@@ -125,37 +124,6 @@ func (u *untilEOF) ReadFrame(frame []int16) error {
 	return err
 }
 
-// start builds, starts and registers a client of user.
-func start(ctx context.Context, host, key, secret, user string, loopback bool) (*sinch.SinchClient, error) {
-	b := sinch.GetSinchClientBuilder().ApplicationKey(key).EnvironmentHost(host).UserID(user)
-	if loopback {
-		b.LoopbackOnly()
-	}
-	client, err := b.Build()
-	if err != nil {
-		return nil, err
-	}
-	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			token, err := auth.NewRegistrationToken(key, secret, user)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "signing the registration token:", err)
-				reg.RegisterFailed() // the client fails now instead of waiting for CredentialsTimeout
-				return
-			}
-			reg.Register(token)
-		},
-	})
-	if err := client.Start(); err != nil {
-		return nil, err
-	}
-	if err := client.WaitStarted(ctx); err != nil {
-		client.Terminate()
-		return nil, fmt.Errorf("%s: %w", user, err)
-	}
-	return client, nil
-}
-
 // demo plays the file (or the melody) to a listener on an embedded server
 // that records the call, and checks the recording.
 func demo(ctx context.Context, user, to, path string) error {
@@ -173,7 +141,7 @@ func demo(ctx context.Context, user, to, path string) error {
 	srv := ocratest.NewServer()
 	defer srv.Close()
 	key, secret := srv.ApplicationKey(), srv.ApplicationSecret()
-	listener, err := start(ctx, srv.URL(), key, secret, to, true)
+	listener, err := exampleclient.Start(ctx, exampleclient.Config{Host: srv.URL(), Key: key, Secret: secret, User: to, Loopback: true})
 	if err != nil {
 		return err
 	}

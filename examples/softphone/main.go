@@ -39,8 +39,8 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/audio"
-	"github.com/sinch-rtc-go/sinch/auth"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/examples/internal/exampleclient"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -81,11 +81,14 @@ func run(ctx context.Context, o options, in io.Reader, out io.Writer) error {
 		return errors.New("give either -call USER or -answer")
 	}
 	embedded := o.host == ""
+	// Starting is bounded: a host that never answers fails the command.
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	if embedded {
 		srv := ocratest.NewServer()
 		defer srv.Close()
 		o.host, o.key, o.secret = srv.URL(), srv.ApplicationKey(), srv.ApplicationSecret()
-		bob, err := start(ctx, o.host, o.key, o.secret, "bob", true)
+		bob, err := exampleclient.Start(startCtx, exampleclient.Config{Host: o.host, Key: o.key, Secret: o.secret, User: "bob", Loopback: true})
 		if err != nil {
 			return err
 		}
@@ -95,7 +98,7 @@ func run(ctx context.Context, o options, in io.Reader, out io.Writer) error {
 			defer callFrom(ctx, bob, o.user)()
 		}
 	}
-	client, err := start(ctx, o.host, o.key, o.secret, o.user, embedded)
+	client, err := exampleclient.Start(startCtx, exampleclient.Config{Host: o.host, Key: o.key, Secret: o.secret, User: o.user, Loopback: embedded})
 	if err != nil {
 		return err
 	}
@@ -188,39 +191,6 @@ func getCall(ctx context.Context, client *sinch.SinchClient, o options) (*call.C
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-// start builds, starts and registers a client of user.
-func start(ctx context.Context, host, key, secret, user string, loopback bool) (*sinch.SinchClient, error) {
-	b := sinch.GetSinchClientBuilder().ApplicationKey(key).EnvironmentHost(host).UserID(user)
-	if loopback {
-		b.LoopbackOnly()
-	}
-	client, err := b.Build()
-	if err != nil {
-		return nil, err
-	}
-	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			token, err := auth.NewRegistrationToken(key, secret, user)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "signing the registration token:", err)
-				reg.RegisterFailed()
-				return
-			}
-			reg.Register(token)
-		},
-	})
-	if err := client.Start(); err != nil {
-		return nil, err
-	}
-	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := client.WaitStarted(wait); err != nil {
-		client.Terminate()
-		return nil, fmt.Errorf("%s: %w", user, err)
-	}
-	return client, nil
 }
 
 // echoFormat is the demo user's audio: 48 kHz mono, Opus's full band.
