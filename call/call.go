@@ -68,7 +68,7 @@ func newCall(ctl *Controller, p callParams) *Call {
 	if p.dir == Inbound {
 		state = Ringing
 	}
-	d := Details{StartedTime: p.startedAt, RequestedVideo: p.video}
+	d := Details{StartedTime: p.startedAt, RequestedAudio: true, RequestedVideo: p.video}
 	if p.dir == Inbound {
 		d.RungTime = p.startedAt
 	}
