@@ -108,13 +108,14 @@ func (s clientSession) PCMUOnly() bool { return s.c.settings.pcmuOnly }
 // OpusComplexity is the builder's OpusComplexity (0: the default).
 func (s clientSession) OpusComplexity() int { return s.c.settings.opusComplexity }
 
-// PeerConfig is the builder's ICE servers, then the server's.
+// PeerConfig is the builder's ICE servers, then the server's, and the
+// builder's ICETransportPolicy.
 func (s clientSession) PeerConfig() webrtc.Configuration {
 	servers := append([]webrtc.ICEServer(nil), s.c.settings.iceServers...)
 	if inst := s.instance(); inst != nil {
 		servers = append(servers, inst.iceServers...)
 	}
-	return webrtc.Configuration{ICEServers: servers}
+	return webrtc.Configuration{ICEServers: servers, ICETransportPolicy: s.c.settings.iceTransportPolicy}
 }
 
 func (s clientSession) Timeouts() session.Timeouts {

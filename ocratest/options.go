@@ -39,6 +39,7 @@ type options struct {
 	sessionKeySize    int           // bytes of calls' session keys; 0: sessionKeySize
 	legacy            bool          // withLegacyFacade
 	legacyExtra       http.Handler  // withLegacyFacade's page handler
+	turn              bool          // WithTURN
 }
 
 // WithApplication sets the application key and secret (base64) the server

@@ -31,6 +31,7 @@ type Server struct {
 	closing chan struct{}  // closed by Close; ends stalled requests
 	far     *farEnds       // phone, SIP and conference endpoints; callbacks
 	legacy  *legacy.Server // the facade of the 1.x API (withLegacyFacade); else nil
+	turn    *turnServer    // WithTURN; else nil
 
 	closeOnce sync.Once
 
@@ -121,6 +122,17 @@ func NewServer(opts ...Option) *Server {
 			s.relay.close()
 			panic("ocratest: NewServer: " + err.Error())
 		}
+	}
+	if o.turn {
+		t, err := s.startTURN()
+		if err != nil {
+			if s.legacy != nil {
+				s.legacy.Close()
+			}
+			s.relay.close()
+			panic("ocratest: NewServer: " + err.Error())
+		}
+		s.turn = t
 	}
 	if o.tls {
 		s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
@@ -261,6 +273,7 @@ func (s *Server) Close() {
 		}
 		s.relay.close()
 		s.srv.Close()
+		s.turn.close()
 	})
 }
 

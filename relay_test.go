@@ -1,0 +1,97 @@
+package sinch_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sinch-rtc-go/sinch"
+	"github.com/sinch-rtc-go/sinch/audio"
+	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/ocratest"
+)
+
+func relayOnly(b *sinch.SinchClientBuilder) { b.ICETransportPolicy(webrtc.ICETransportPolicyRelay) }
+
+// Two relay-only clients connect through the TURN server ocratest hands
+// out (capability turn.2, with credentials of each instance): both sides'
+// selected candidate pair is relay to relay, and the audio gets through.
+func TestRelayOnlyCallConnectsThroughTURN(t *testing.T) {
+	srv := ocratest.NewServer(ocratest.WithTURN())
+	defer srv.Close()
+	alice := newPeer(t, srv, srv.URL(), "alice", relayOnly)
+	bob := newPeer(t, srv, srv.URL(), "bob", relayOnly)
+
+	out, in := establish(t, alice, bob)
+	hears := audio.NewToneDetector(700 * time.Millisecond)
+	in.SetAudioSink(hears)
+	out.SetAudioSource(audio.Tone(700, 0.5))
+	require.NoError(t, hears.Wait(waitCtxTB(t, 20*time.Second), 200*time.Millisecond), "bob hears alice through the relay")
+
+	relayPair := func(c *call.Call) call.CandidatePair { return c.Stats().CandidatePair }
+	for name, c := range map[string]*call.Call{"alice": out, "bob": in} {
+		p := relayPair(c)
+		assert.Equal(t, call.CandidateRelay, p.Local.Type, "%s's local candidate: %+v", name, p)
+		assert.Equal(t, call.CandidateRelay, p.Remote.Type, "%s's remote candidate: %+v", name, p)
+		assert.Equal(t, "127.0.0.1", p.Local.Address, name)
+		assert.Equal(t, "udp", p.Local.Protocol, name)
+		assert.NotZero(t, p.Local.Port, name)
+		assert.Equal(t, "relay", p.Local.Type.String())
+	}
+	// Each side's relay is the other's remote candidate.
+	assert.Equal(t, relayPair(out).Local.Port, relayPair(in).Remote.Port)
+	assert.Equal(t, relayPair(in).Local.Port, relayPair(out).Remote.Port)
+	assert.GreaterOrEqual(t, srv.TURNAllocations(), 2, "each side allocated a relay")
+
+	require.NoError(t, out.Hangup())
+	requireEachCallEndedOnce(t, alice, bob)
+}
+
+// Without the relay-only policy, the same clients connect directly even
+// though a TURN server is offered: host candidates on 127.0.0.1.
+func TestDefaultPolicyPrefersDirectCandidates(t *testing.T) {
+	srv := ocratest.NewServer(ocratest.WithTURN())
+	defer srv.Close()
+	alice := newPeer(t, srv, srv.URL(), "alice")
+	bob := newPeer(t, srv, srv.URL(), "bob")
+	out, in := establish(t, alice, bob)
+	require.Eventually(t, func() bool { return out.Stats().CandidatePair.Local.Type != call.CandidateUnknown }, 10*time.Second, 10*time.Millisecond)
+	for _, c := range []*call.Call{out, in} {
+		p := c.Stats().CandidatePair
+		assert.Equal(t, call.CandidateHost, p.Local.Type, "%+v", p)
+		assert.Equal(t, call.CandidateHost, p.Remote.Type, "%+v", p)
+	}
+	require.NoError(t, out.Hangup())
+	requireEachCallEndedOnce(t, alice, bob)
+}
+
+// A relay-only client with no TURN server cannot connect: the call ends
+// with Failure instead of connecting directly.
+func TestRelayOnlyWithoutTURNFails(t *testing.T) {
+	srv := ocratest.NewServer() // hands out no TURN server
+	defer srv.Close()
+	alice := newPeer(t, srv, srv.URL(), "alice", relayOnly)
+	bob := newPeer(t, srv, srv.URL(), "bob")
+	out, outRec := alice.callUser(t, "bob")
+	in := waitFor(t, bob.incoming, 20*time.Second, "bob's incoming call")
+	require.NoError(t, in.Answer())
+	waitClosed(t, outRec.ended, 30*time.Second, "the relay-only call ends")
+	waitClosed(t, bob.record(in).ended, 30*time.Second, "bob's call ends")
+	// The side whose ICE gives up first ends the call with Failure; the
+	// other hears it hung up.
+	causes := []call.EndCause{out.Details().EndCause, in.Details().EndCause}
+	assert.Contains(t, causes, call.Failure, "end causes %v", causes)
+	assert.True(t, out.Details().EstablishedTime.IsZero(), "never established")
+	assert.Equal(t, call.CandidateUnknown, out.Stats().CandidatePair.Local.Type, "no pair was ever selected")
+}
+
+func TestBuildRefusesAnUnknownICETransportPolicy(t *testing.T) {
+	_, err := sinch.GetSinchClientBuilder().
+		ApplicationKey("d6b4a26b-8d36-4b1f-9d77-5a1a8b0e7e4c").UserID("alice").
+		ICETransportPolicy(webrtc.ICETransportPolicyNoHost).Build()
+	require.ErrorIs(t, err, sinch.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "ICETransportPolicy")
+}
