@@ -68,24 +68,31 @@ func TestDefaultPolicyPrefersDirectCandidates(t *testing.T) {
 	requireEachCallEndedOnce(t, alice, bob)
 }
 
-// A relay-only client with no TURN server cannot connect: the call ends
-// with Failure instead of connecting directly.
-func TestRelayOnlyWithoutTURNFails(t *testing.T) {
+// A relay-only client with no TURN server could never connect: its calls
+// fail at once, saying why, on either side.
+func TestRelayOnlyWithoutTURNFailsClearly(t *testing.T) {
 	srv := ocratest.NewServer() // hands out no TURN server
 	defer srv.Close()
 	alice := newPeer(t, srv, srv.URL(), "alice", relayOnly)
 	bob := newPeer(t, srv, srv.URL(), "bob")
+
 	out, outRec := alice.callUser(t, "bob")
-	in := waitFor(t, bob.incoming, 20*time.Second, "bob's incoming call")
-	require.NoError(t, in.Answer())
-	waitClosed(t, outRec.ended, 30*time.Second, "the relay-only call ends")
-	waitClosed(t, bob.record(in).ended, 30*time.Second, "bob's call ends")
-	// The side whose ICE gives up first ends the call with Failure; the
-	// other hears it hung up.
-	causes := []call.EndCause{out.Details().EndCause, in.Details().EndCause}
-	assert.Contains(t, causes, call.Failure, "end causes %v", causes)
-	assert.True(t, out.Details().EstablishedTime.IsZero(), "never established")
+	waitClosed(t, outRec.ended, 10*time.Second, "alice's relay-only call ends")
+	d := out.Details()
+	assert.Equal(t, call.Failure, d.EndCause)
+	require.Error(t, d.Error)
+	assert.Contains(t, d.Error.Error(), "TURN")
+	assert.Contains(t, d.Error.Error(), "ICETransportPolicy")
+	assert.True(t, d.EstablishedTime.IsZero(), "never established")
 	assert.Equal(t, call.CandidateUnknown, out.Stats().CandidatePair.Local.Type, "no pair was ever selected")
+
+	// Called, the relay-only client cannot take the call either: the
+	// caller's call ends instead of ringing until it gives up.
+	out, outRec = bob.callUser(t, "alice")
+	waitClosed(t, outRec.ended, 10*time.Second, "bob's call to relay-only alice ends")
+	assert.NotEqual(t, call.NoAnswer, out.Details().EndCause, "the caller is told at once")
+	t.Logf("the caller's call to a relay-only client without TURN ended %v: %v", out.Details().EndCause, out.Details().Error)
+	requireEachCallEndedOnce(t, alice, bob)
 }
 
 func TestBuildRefusesAnUnknownICETransportPolicy(t *testing.T) {

@@ -76,7 +76,11 @@ func (m *streams) wait(d time.Duration) bool {
 // tracks, and routes pion's callbacks into the inbox.
 func (a *actor) newPeerConnection() error {
 	s := a.c.s
-	pc, err := s.API().NewPeerConnection(a.peerConfig())
+	cfg := a.peerConfig()
+	if err := checkRelayPolicy(cfg); err != nil {
+		return err
+	}
+	pc, err := s.API().NewPeerConnection(cfg)
 	if err != nil {
 		return &errs.SinchError{Domain: errs.Generic, Message: "creating the WebRTC peer connection failed", Err: err}
 	}
