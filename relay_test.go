@@ -50,6 +50,24 @@ func TestRelayOnlyCallConnectsThroughTURN(t *testing.T) {
 	requireEachCallEndedOnce(t, alice, bob)
 }
 
+// The server's configuration can ask for relay-only calls
+// (iceTransportPolicy "relay"): clients that did not choose a policy obey.
+func TestServerConfigurationMakesCallsRelayOnly(t *testing.T) {
+	srv := ocratest.NewServer(ocratest.WithTURN(), ocratest.WithICETransportPolicy("relay"))
+	defer srv.Close()
+	alice := newPeer(t, srv, srv.URL(), "alice")
+	bob := newPeer(t, srv, srv.URL(), "bob")
+	out, in := establish(t, alice, bob)
+	require.Eventually(t, func() bool { return out.Stats().CandidatePair.Local.Type != call.CandidateUnknown }, 10*time.Second, 10*time.Millisecond)
+	for _, c := range []*call.Call{out, in} {
+		p := c.Stats().CandidatePair
+		assert.Equal(t, call.CandidateRelay, p.Local.Type, "%+v", p)
+		assert.Equal(t, call.CandidateRelay, p.Remote.Type, "%+v", p)
+	}
+	require.NoError(t, out.Hangup())
+	requireEachCallEndedOnce(t, alice, bob)
+}
+
 // Without the relay-only policy, the same clients connect directly even
 // though a TURN server is offered: host candidates on 127.0.0.1.
 func TestDefaultPolicyPrefersDirectCandidates(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 // errNoRelay is why a relay-only call fails at once when no TURN server is
 // known: it could never connect.
 var errNoRelay = &errs.SinchError{Domain: errs.Generic, Message: "the client only connects calls through a " +
-	"TURN relay (ICETransportPolicy relay) but knows no TURN server: give one with ICEServers, or register " +
-	"with a server that hands them out"}
+	"TURN relay (ICETransportPolicy relay, from the builder or the server's configuration) but knows no " +
+	"TURN server: give one with ICEServers, or use a server that hands them out"}
 
 // checkRelayPolicy returns errNoRelay when cfg allows relay candidates
 // only and has no TURN server to gather them from.

@@ -300,6 +300,7 @@ func (s *Server) config(in *instance) ocra.Config {
 	return ocra.Config{
 		ConfigRefreshIntervalMs:     s.opts.refreshInterval.Milliseconds(),
 		UpdateInstanceTTLWindowDays: s.opts.ttlWindowDays(),
+		ICETransportPolicy:          s.opts.icePolicy,
 		RTCProfile: ocra.RTCProfile{
 			BroadcastChannel: in.broadcastChannel,
 			SignalChannel:    in.signalChannel,

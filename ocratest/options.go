@@ -40,6 +40,7 @@ type options struct {
 	legacy            bool          // withLegacyFacade
 	legacyExtra       http.Handler  // withLegacyFacade's page handler
 	turn              bool          // WithTURN
+	icePolicy         string        // WithICETransportPolicy
 }
 
 // WithApplication sets the application key and secret (base64) the server

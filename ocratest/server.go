@@ -159,6 +159,8 @@ func (o *options) check() error {
 		return errors.New("WithLogger needs a logger")
 	case o.latency < 0:
 		return fmt.Errorf("latency %v is negative", o.latency)
+	case o.icePolicy != "" && o.icePolicy != "all" && o.icePolicy != "relay":
+		return fmt.Errorf("ICE transport policy %q is not \"all\" or \"relay\"", o.icePolicy)
 	}
 	if _, err := ocra.DecodeSecret(o.appSecret); err != nil {
 		return fmt.Errorf("application secret: %w", err)

@@ -40,6 +40,15 @@ func WithTURN() Option {
 	return func(o *options) { o.turn = true }
 }
 
+// WithICETransportPolicy sets the iceTransportPolicy of every instance's
+// configuration: "relay" tells clients to connect calls through a TURN
+// relay only (use it with WithTURN), "all" or "" (the default: the field
+// is left out) lets them connect any way. NewServer panics on another
+// value.
+func WithICETransportPolicy(policy string) Option {
+	return func(o *options) { o.icePolicy = policy }
+}
+
 // turnServer is the server's TURN server (WithTURN).
 type turnServer struct {
 	srv    *turn.Server

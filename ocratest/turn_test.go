@@ -123,3 +123,23 @@ func TestNoTURNServerByDefault(t *testing.T) {
 		t.Errorf("TURNURL %q, allocations %d, refusals %d; want none", s.TURNURL(), s.TURNAllocations(), s.TURNRefusals())
 	}
 }
+
+// WithICETransportPolicy is the iceTransportPolicy of every configuration;
+// by default the field is left out.
+func TestICETransportPolicyInTheConfiguration(t *testing.T) {
+	for _, policy := range []string{"", "all", "relay"} {
+		s := newServer(t, ocratest.WithICETransportPolicy(policy))
+		c := newClient(t, s)
+		cr, resp := register(t, s, c, "alice")
+		cfg, err := c.Config(context.Background(), cr)
+		if err != nil || cfg.ICETransportPolicy != policy || resp.Config.ICETransportPolicy != policy {
+			t.Errorf("policy %q: config says %q (at registration %q), %v", policy, cfg.ICETransportPolicy, resp.Config.ICETransportPolicy, err)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("NewServer accepted the policy \"nohost\"")
+		}
+	}()
+	ocratest.NewServer(ocratest.WithICETransportPolicy("nohost")).Close()
+}
