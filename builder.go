@@ -153,8 +153,10 @@ func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClien
 // setUseRelayIceCandidatesOnly(true): the far end never learns this
 // device's addresses. With Relay, a call connects only when a TURN server
 // is known, from ICEServers or handed out by the server (with capability
-// turn.2); without one it ends with Failure. Call.Stats tells which
-// candidates a call uses. Build refuses other values.
+// turn.2); without one it fails at once (Failure, saying so). A server
+// whose configuration asks for relay makes calls relay-only whatever this
+// says. Call.Stats tells which candidates a call uses. Build refuses
+// other values.
 func (b *SinchClientBuilder) ICETransportPolicy(p webrtc.ICETransportPolicy) *SinchClientBuilder {
 	b.iceTransportPolicy = p
 	return b
