@@ -45,6 +45,8 @@ func TestRelayOnlyCallConnectsThroughTURN(t *testing.T) {
 	assert.Equal(t, relayPair(out).Local.Port, relayPair(in).Remote.Port)
 	assert.Equal(t, relayPair(in).Local.Port, relayPair(out).Remote.Port)
 	assert.GreaterOrEqual(t, srv.TURNAllocations(), 2, "each side allocated a relay")
+	t.Logf("through the relay: connected %v after the answer, ICE RTT %v, %d allocations",
+		out.Details().ConnectingDuration, out.Stats().ICERoundTripTime, srv.TURNAllocations())
 
 	require.NoError(t, out.Hangup())
 	requireEachCallEndedOnce(t, alice, bob)
@@ -83,6 +85,7 @@ func TestDefaultPolicyPrefersDirectCandidates(t *testing.T) {
 		assert.Equal(t, call.CandidateHost, p.Local.Type, "%+v", p)
 		assert.Equal(t, call.CandidateHost, p.Remote.Type, "%+v", p)
 	}
+	t.Logf("direct: connected %v after the answer", out.Details().ConnectingDuration)
 	require.NoError(t, out.Hangup())
 	requireEachCallEndedOnce(t, alice, bob)
 }
