@@ -48,6 +48,7 @@ type SinchClientBuilder struct {
 	logger               *slog.Logger
 	httpClient           *http.Client
 	iceServers           []webrtc.ICEServer
+	iceTransportPolicy   webrtc.ICETransportPolicy
 	loopbackOnly         bool
 	pcmuOnly             bool
 	opusComplexity       int // 0: rtc.DefaultOpusComplexity
@@ -142,6 +143,22 @@ func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
 // a warning instead, so that it cannot fail calls.
 func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClientBuilder {
 	b.iceServers = append([]webrtc.ICEServer(nil), servers...)
+	return b
+}
+
+// ICETransportPolicy chooses which ICE candidates calls may connect
+// through: webrtc.ICETransportPolicyAll (the default: direct, through NAT
+// or through a relay, whichever works) or webrtc.ICETransportPolicyRelay,
+// through a TURN relay only, as the JavaScript SDK's
+// setUseRelayIceCandidatesOnly(true): the far end never learns this
+// device's addresses. With Relay, a call connects only when a TURN server
+// is known, from ICEServers or handed out by the server (with capability
+// turn.2); without one it fails at once (Failure, saying so). A server
+// whose configuration asks for relay makes calls relay-only whatever this
+// says. Call.Stats tells which candidates a call uses. Build refuses
+// other values.
+func (b *SinchClientBuilder) ICETransportPolicy(p webrtc.ICETransportPolicy) *SinchClientBuilder {
+	b.iceTransportPolicy = p
 	return b
 }
 
@@ -314,6 +331,9 @@ func (b *SinchClientBuilder) Build() (*SinchClient, error) {
 	}
 	if b.maxIncomingCalls < 1 {
 		return nil, errs.Invalid("MaxIncomingCalls must be 1 or more, not %d", b.maxIncomingCalls)
+	}
+	if p := b.iceTransportPolicy; p != webrtc.ICETransportPolicyAll && p != webrtc.ICETransportPolicyRelay {
+		return nil, errs.Invalid("ICETransportPolicy must be webrtc.ICETransportPolicyAll or webrtc.ICETransportPolicyRelay, not %v", p)
 	}
 	if _, refused := rtc.ValidICEServers(b.iceServers); len(refused) > 0 {
 		return nil, errs.Invalid("ICEServers: %v", refused[0])

@@ -74,7 +74,8 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 	if err != nil {
 		return nil, errs.Invalid("EnvironmentHost: %v", err)
 	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly, Customize: b.webrtcSettings, PCMUOnly: b.pcmuOnly})
+	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly, Customize: b.webrtcSettings, PCMUOnly: b.pcmuOnly,
+		ICETransportPolicy: b.iceTransportPolicy})
 	if err != nil {
 		return nil, fmt.Errorf("sinch: WebRTC setup: %w", err)
 	}

@@ -108,13 +108,19 @@ func (s clientSession) PCMUOnly() bool { return s.c.settings.pcmuOnly }
 // OpusComplexity is the builder's OpusComplexity (0: the default).
 func (s clientSession) OpusComplexity() int { return s.c.settings.opusComplexity }
 
-// PeerConfig is the builder's ICE servers, then the server's.
+// PeerConfig is the builder's ICE servers, then the server's, and the
+// builder's ICETransportPolicy, or relay when the server's configuration
+// says so (the stricter wins).
 func (s clientSession) PeerConfig() webrtc.Configuration {
 	servers := append([]webrtc.ICEServer(nil), s.c.settings.iceServers...)
+	policy := s.c.settings.iceTransportPolicy
 	if inst := s.instance(); inst != nil {
 		servers = append(servers, inst.iceServers...)
+		if inst.config.ICETransportPolicy == "relay" {
+			policy = webrtc.ICETransportPolicyRelay
+		}
 	}
-	return webrtc.Configuration{ICEServers: servers}
+	return webrtc.Configuration{ICEServers: servers, ICETransportPolicy: policy}
 }
 
 func (s clientSession) Timeouts() session.Timeouts {

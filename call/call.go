@@ -87,7 +87,7 @@ type callParams struct {
 }
 
 func newCall(ctl *Controller, p callParams) *Call {
-	d := Details{StartedTime: p.startedAt, RequestedVideo: p.video}
+	d := Details{StartedTime: p.startedAt, RequestedAudio: true, RequestedVideo: p.video}
 	if p.dir == Inbound {
 		d.RungTime = p.startedAt
 	}

@@ -52,6 +52,8 @@ type ListenerFuncs struct {
 	OnRemoteTrackFunc             func(c *Call, t *RemoteTrack)
 	OnCallDTMFFunc                func(c *Call, key byte)
 	OnCallQualityWarningEventFunc func(c *Call, e QualityWarningEvent)
+	OnVideoTrackPausedFunc        func(c *Call) // see VideoTrackListener
+	OnVideoTrackResumedFunc       func(c *Call)
 }
 
 var (

@@ -76,7 +76,11 @@ func (m *streams) wait(d time.Duration) bool {
 // tracks, and routes pion's callbacks into the inbox.
 func (a *actor) newPeerConnection() error {
 	s := a.c.s
-	pc, err := s.API().NewPeerConnection(a.peerConfig())
+	cfg := a.peerConfig()
+	if err := checkRelayPolicy(cfg); err != nil {
+		return err
+	}
+	pc, err := s.API().NewPeerConnection(cfg)
 	if err != nil {
 		return &errs.SinchError{Domain: errs.Generic, Message: "creating the WebRTC peer connection failed", Err: err}
 	}
@@ -105,9 +109,11 @@ func (a *actor) newPeerConnection() error {
 	})
 	a.audioTrack = rtc.NewAudioTrack("audio", a.c.id)
 	if a.c.video {
-		if a.videoTrack, err = rtc.NewVP8Track("video", a.c.id); err != nil {
+		var sent *rtc.SentCounter
+		if a.videoTrack, sent, err = rtc.NewCountedVP8Track("video", a.c.id); err != nil {
 			return &errs.SinchError{Domain: errs.Generic, Message: "creating the video track failed", Err: err}
 		}
+		a.stats.setVideoSent(sent)
 	}
 	return nil
 }
@@ -345,6 +351,7 @@ func (a *actor) play(rt remoteTrack) {
 		r := rtc.NewVideoReceiver(t, func(f video.Frame) { c.showFrame(f, sink) }, a.pc.WriteRTCP)
 		a.stats.setVideo(r)
 		runPipeline(m, c, "video receiver", r.Run)
+		a.watchRemoteVideo()
 		return
 	}
 	fallback := c.s.AudioSink(c.id)

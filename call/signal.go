@@ -504,6 +504,7 @@ func (a *actor) answer() error {
 	if s := a.c.State(); s != Ringing {
 		return invalidOp("cannot answer call %s: it is %v, not ringing", a.c.id, s)
 	}
+	a.stampAccepted()
 	// Join carries the answer again, with bt "sdp" as 1.x peers expect.
 	join, err := sdpMessage(mxp.Join, a.pc.LocalDescription())
 	if err == nil {

@@ -19,14 +19,64 @@ type Stats struct {
 	// ICERoundTripTime is the latest round trip time of STUN checks on the
 	// connection's selected candidate pair, 0 when unknown.
 	ICERoundTripTime time.Duration
+	// CandidatePair is the ICE candidate pair the media flows through:
+	// both types are CandidateRelay when it goes through a TURN server.
+	// Zero until ICE has selected a pair.
+	CandidatePair CandidatePair
+}
+
+// CandidatePair is a pair of ICE candidates, this device's and the far
+// end's, as the far end's appears here.
+type CandidatePair struct {
+	Local, Remote Candidate
+}
+
+// Candidate is one ICE candidate (RFC 8445): a transport address media
+// may flow through.
+type Candidate struct {
+	Type     CandidateType
+	Protocol string // "udp" or "tcp"
+	Address  string // an IP address (or an mDNS name, as a browser may give)
+	Port     int
+}
+
+// CandidateType is the kind of an ICE candidate.
+type CandidateType int
+
+// ICE candidate types; String gives their names in WebRTC statistics.
+const (
+	CandidateUnknown         CandidateType = iota // no candidate
+	CandidateHost                                 // an address of the device itself: "host"
+	CandidateServerReflexive                      // its address seen by a STUN server, past a NAT: "srflx"
+	CandidatePeerReflexive                        // its address seen by the far end: "prflx"
+	CandidateRelay                                // an address of a TURN relay: "relay"
+)
+
+var candidateTypeNames = [...]string{"unknown", "host", "srflx", "prflx", "relay"}
+
+// String returns the type's name in WebRTC statistics, such as "relay".
+func (t CandidateType) String() string {
+	return enumName(candidateTypeNames[:], int(t), "CandidateType")
+}
+
+// candidateOf converts pion's candidate.
+func candidateOf(c *webrtc.ICECandidate) Candidate {
+	if c == nil {
+		return Candidate{}
+	}
+	types := map[webrtc.ICECandidateType]CandidateType{
+		webrtc.ICECandidateTypeHost: CandidateHost, webrtc.ICECandidateTypeSrflx: CandidateServerReflexive,
+		webrtc.ICECandidateTypePrflx: CandidatePeerReflexive, webrtc.ICECandidateTypeRelay: CandidateRelay,
+	}
+	return Candidate{Type: types[c.Typ], Protocol: c.Protocol.String(), Address: c.Address, Port: int(c.Port)}
 }
 
 // StreamStats are the statistics of one kind of media, both directions.
 // Byte counts are of RTP payloads. The received packets' statistics are
 // counted by the SDK as RFC 3550 describes, as each packet is read.
 type StreamStats struct {
-	// PacketsSent and BytesSent count the audio and DTMF packets sent; they
-	// are zero for video.
+	// PacketsSent and BytesSent count the RTP packets sent: audio and
+	// DTMF, or video (none while the video is paused).
 	PacketsSent, BytesSent         uint64
 	PacketsReceived, BytesReceived uint64
 	// PacketsLost is how many received packets went missing (RFC 3550: it
@@ -82,7 +132,9 @@ type statsSource struct {
 	sender   *rtc.AudioSender
 	receiver *rtc.AudioReceiver
 	video    *rtc.VideoReceiver
-	remote   map[webrtc.RTPCodecType]remoteReport
+	// videoSent counts the video sent (nil on an audio call).
+	videoSent *rtc.SentCounter
+	remote    map[webrtc.RTPCodecType]remoteReport
 }
 
 func newStatsSource(pc *webrtc.PeerConnection) *statsSource {
@@ -110,6 +162,24 @@ func (s *statsSource) setVideo(receiver *rtc.VideoReceiver) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.video = receiver
+}
+
+// setVideoSent records the counter of the call's sent video.
+func (s *statsSource) setVideoSent(c *rtc.SentCounter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.videoSent = c
+}
+
+// videoPackets returns how many video packets have been received so far,
+// and whether a video receiver runs.
+func (s *statsSource) videoPackets() (uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.video == nil {
+		return 0, false
+	}
+	return s.video.Stats().PacketsReceived, true
 }
 
 // onRTCP takes the RTCP that arrives for a sent stream of kind at now.
@@ -173,6 +243,9 @@ func (s *statsSource) collect() Stats {
 		if pair, ok := s.ice.GetSelectedCandidatePairStats(); ok {
 			st.ICERoundTripTime = seconds(pair.CurrentRoundTripTime)
 		}
+		if pair, err := s.ice.GetSelectedCandidatePair(); err == nil && pair != nil {
+			st.CandidatePair = CandidatePair{Local: candidateOf(pair.Local), Remote: candidateOf(pair.Remote)}
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -189,6 +262,9 @@ func (s *statsSource) collect() Stats {
 	}
 	if s.video != nil {
 		st.Video.setReceived(s.video.Stats())
+	}
+	if s.videoSent != nil {
+		st.Video.PacketsSent, st.Video.BytesSent = s.videoSent.Sent()
 	}
 	return st
 }
@@ -226,7 +302,7 @@ func (s *statsSource) close(ran bool) {
 	s.final, s.ice = &st, nil
 	s.iceMu.Unlock()
 	s.mu.Lock()
-	s.sender, s.receiver, s.video = nil, nil, nil
+	s.sender, s.receiver, s.video, s.videoSent = nil, nil, nil, nil
 	s.mu.Unlock()
 }
 

@@ -45,6 +45,15 @@
 // are not found (40400). Endpoints gather their ICE candidates before they
 // send their offer or answer, and take the app's candidates from PeerEvents.
 //
+// # TURN
+//
+// With [WithTURN], the server runs a TURN server on 127.0.0.1 and hands it
+// out from GET /instances/{id}/ice-servers with credentials of each
+// instance, which the TURN server checks; [WithICETransportPolicy] puts an
+// iceTransportPolicy in the configuration. A client built with
+// ICETransportPolicy(relay) then connects its calls through the relay
+// ([Server.TURNAllocations] counts the allocations).
+//
 // # Voice callbacks
 //
 // With [WithCallbackURL], the server posts Sinch's voice callbacks (ICE,

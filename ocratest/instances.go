@@ -300,6 +300,7 @@ func (s *Server) config(in *instance) ocra.Config {
 	return ocra.Config{
 		ConfigRefreshIntervalMs:     s.opts.refreshInterval.Milliseconds(),
 		UpdateInstanceTTLWindowDays: s.opts.ttlWindowDays(),
+		ICETransportPolicy:          s.opts.icePolicy,
 		RTCProfile: ocra.RTCProfile{
 			BroadcastChannel: in.broadcastChannel,
 			SignalChannel:    in.signalChannel,
@@ -319,11 +320,15 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request, id string)
 }
 
 func (s *Server) handleICEServers(w http.ResponseWriter, r *http.Request, id string) {
-	if _, _, ok := s.signedRequest(w, r, id); !ok {
+	_, in, ok := s.signedRequest(w, r, id)
+	if !ok {
 		return
 	}
-	// Loopback peers need no STUN or TURN server.
-	s.writeJSON(w, r, http.StatusOK, []ocra.ICEServer{})
+	servers := []ocra.ICEServer{} // loopback peers need no STUN or TURN server
+	if s.turn != nil {
+		servers = s.turn.iceServers(in, s.opts.now())
+	}
+	s.writeJSON(w, r, http.StatusOK, servers)
 }
 
 func (s *Server) handleDeleteInstance(w http.ResponseWriter, r *http.Request, id string) {

@@ -39,6 +39,8 @@ type options struct {
 	sessionKeySize    int           // bytes of calls' session keys; 0: sessionKeySize
 	legacy            bool          // withLegacyFacade
 	legacyExtra       http.Handler  // withLegacyFacade's page handler
+	turn              bool          // WithTURN
+	icePolicy         string        // WithICETransportPolicy
 }
 
 // WithApplication sets the application key and secret (base64) the server

@@ -31,6 +31,7 @@ type Server struct {
 	closing chan struct{}  // closed by Close; ends stalled requests
 	far     *farEnds       // phone, SIP and conference endpoints; callbacks
 	legacy  *legacy.Server // the facade of the 1.x API (withLegacyFacade); else nil
+	turn    *turnServer    // WithTURN; else nil
 
 	closeOnce sync.Once
 
@@ -122,6 +123,17 @@ func NewServer(opts ...Option) *Server {
 			panic("ocratest: NewServer: " + err.Error())
 		}
 	}
+	if o.turn {
+		t, err := s.startTURN()
+		if err != nil {
+			if s.legacy != nil {
+				s.legacy.Close()
+			}
+			s.relay.close()
+			panic("ocratest: NewServer: " + err.Error())
+		}
+		s.turn = t
+	}
 	if o.tls {
 		s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
 	} else {
@@ -147,6 +159,8 @@ func (o *options) check() error {
 		return errors.New("WithLogger needs a logger")
 	case o.latency < 0:
 		return fmt.Errorf("latency %v is negative", o.latency)
+	case o.icePolicy != "" && o.icePolicy != "all" && o.icePolicy != "relay":
+		return fmt.Errorf("ICE transport policy %q is not \"all\" or \"relay\"", o.icePolicy)
 	}
 	if _, err := ocra.DecodeSecret(o.appSecret); err != nil {
 		return fmt.Errorf("application secret: %w", err)
@@ -261,6 +275,7 @@ func (s *Server) Close() {
 		}
 		s.relay.close()
 		s.srv.Close()
+		s.turn.close()
 	})
 }
 

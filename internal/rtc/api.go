@@ -200,6 +200,11 @@ func (c Config) settingEngine() webrtc.SettingEngine {
 	} else {
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	}
+	if c.ICETransportPolicy == webrtc.ICETransportPolicyRelay {
+		// Relay candidates only: no better pair can come, so the first relay
+		// pair that works is taken at once, not after pion's 2 s wait.
+		s.SetRelayAcceptanceMinWait(0)
+	}
 	if c.Customize != nil {
 		c.Customize(&s)
 	}
