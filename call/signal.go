@@ -476,7 +476,7 @@ func (c *Controller) handleInvite(callID, payload string) {
 		return
 	}
 	for _, payload := range early { // what overtook the Invite, after it
-		call.inbox.push(func(a *actor) { a.receive(payload) })
+		call.inbox.Push(func(a *actor) { a.receive(payload) })
 	}
 }
 
