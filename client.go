@@ -2,7 +2,6 @@ package sinch
 
 import (
 	"context"
-	crand "crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -43,7 +42,7 @@ const (
 // registration engine (engine.go) registers it at Ocra and keeps it
 // registered, and reports back through engineListener.
 type SinchClient struct {
-	settings SinchClientBuilder // a copy, fixed at Build
+	settings config // fixed at Build, defaults applied
 	log      *slog.Logger
 	queue    *dispatch.Queue
 	api      *webrtc.API
@@ -64,34 +63,27 @@ type SinchClient struct {
 	displayName string
 }
 
-func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
-	hc := b.httpClient
+func newClient(cfg config, base string) (*SinchClient, error) {
+	hc := cfg.httpClient
 	if hc == nil {
-		hc = &http.Client{Timeout: b.requestTimeout}
+		hc = &http.Client{Timeout: cfg.requestTimeout}
 	}
 	rest, err := ocra.NewClient(base, hc, ocra.WithVersion(Version))
 	if err != nil {
 		return nil, errs.Invalid("EnvironmentHost: %v", err)
 	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly, Customize: b.webrtcSettings, PCMUOnly: b.pcmuOnly})
+	api, err := rtc.NewAPI(rtc.Config{Loopback: cfg.loopbackOnly, Customize: cfg.webrtcSettings, PCMUOnly: cfg.pcmuOnly})
 	if err != nil {
 		return nil, fmt.Errorf("sinch: WebRTC setup: %w", err)
 	}
-	log := b.logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("sinch.user", b.userID)
+	log := cfg.logger.With("sinch.user", cfg.userID)
 	c := &SinchClient{
-		settings: *b,
+		settings: cfg,
 		log:      log,
 		queue:    dispatch.New(dispatch.WithLogger(log)),
 		api:      api,
 		done:     make(chan struct{}),
 		changed:  make(chan struct{}),
-	}
-	if c.settings.deviceID == "" {
-		c.settings.deviceID = crand.Text()
 	}
 	c.audioController = audio.NewController(c.done)
 	c.videoController = video.NewController(c.done)
@@ -104,13 +96,13 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 			"the realtime channel uses the system's proxy and TLS settings")
 	}
 	c.reg = newEngine(engineConfig{
-		userID:             b.userID,
-		deviceID:           c.settings.deviceID,
-		requestTimeout:     b.requestTimeout,
-		credentialsTimeout: b.credentialsTimeout,
-		pingInterval:       b.pingInterval,
-		maxReconnects:      b.maxReconnects,
-		reconnectDelay:     b.reconnectDelay,
+		userID:             cfg.userID,
+		deviceID:           cfg.deviceID,
+		requestTimeout:     cfg.requestTimeout,
+		credentialsTimeout: cfg.credentialsTimeout,
+		pingInterval:       cfg.pingInterval,
+		maxReconnects:      cfg.maxReconnects,
+		reconnectDelay:     cfg.reconnectDelay,
 		realtime:           realtime,
 	}, rest, calls, clientEvents{c}, c.log)
 	return c, nil

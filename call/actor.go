@@ -23,14 +23,6 @@ const (
 	reportTimeout = 5 * time.Second
 )
 
-// Default timeouts, used when the session leaves one at zero.
-const (
-	defaultOutboundNoAnswer = 45 * time.Second
-	defaultInboundNoAnswer  = 60 * time.Second
-	defaultSetup            = 20 * time.Second
-	defaultMediaInactive    = 30 * time.Second
-)
-
 // actor owns a call's signalling and media state. Only its goroutine (run)
 // touches its fields; everything else talks to it through the call's inbox.
 type actor struct {
@@ -171,23 +163,9 @@ func (a *actor) setState(s State) {
 	}
 }
 
-// timeouts returns the session's call timeouts, defaults for zero ones.
-func (a *actor) timeouts() session.Timeouts {
-	t := a.c.s.Timeouts()
-	return session.Timeouts{
-		OutboundNoAnswer: orDefault(t.OutboundNoAnswer, defaultOutboundNoAnswer),
-		InboundNoAnswer:  orDefault(t.InboundNoAnswer, defaultInboundNoAnswer),
-		Setup:            orDefault(t.Setup, defaultSetup),
-		MediaInactive:    orDefault(t.MediaInactive, defaultMediaInactive),
-	}
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
-}
+// timeouts returns the session's call timeouts (the client's settings,
+// defaults applied: the defaults live with the builder).
+func (a *actor) timeouts() session.Timeouts { return a.c.s.Timeouts() }
 
 // onAnswered records the answer on either side and waits for media.
 func (a *actor) onAnswered() {
