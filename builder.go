@@ -95,7 +95,8 @@ func (b *SinchClientBuilder) Logger(l *slog.Logger) *SinchClientBuilder {
 // Unwrap() http.RoundTripper method: the WebSocket realtime channel finds
 // the Transport's settings through it (up to 8 layers); without it the
 // WebSocket falls back to the system's TLS roots and proxy, and a warning
-// is logged at Build. Default: a client of its own with RequestTimeout.
+// is logged at Build. Default: a client of its own. RequestTimeout bounds
+// each request either way (a Timeout of c's own applies too).
 func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
 	b.cfg.httpClient = c
 	return b
@@ -150,7 +151,9 @@ func (b *SinchClientBuilder) WebRTCSettings(f func(*webrtc.SettingEngine)) *Sinc
 	return b
 }
 
-// RequestTimeout bounds each REST request and realtime acknowledgement.
+// RequestTimeout bounds each REST request and realtime acknowledgement
+// (publish, subscribe, ping), calls' included: each is bounded once, by the
+// transport that sends it.
 // Default (and 0): DefaultRequestTimeout.
 func (b *SinchClientBuilder) RequestTimeout(d time.Duration) *SinchClientBuilder {
 	b.cfg.requestTimeout = d

@@ -66,9 +66,9 @@ type SinchClient struct {
 func newClient(cfg config, base string) (*SinchClient, error) {
 	hc := cfg.httpClient
 	if hc == nil {
-		hc = &http.Client{Timeout: cfg.requestTimeout}
+		hc = &http.Client{} // RequestTimeout is applied per request by the REST client
 	}
-	rest, err := ocra.NewClient(base, hc, ocra.WithVersion(Version))
+	rest, err := ocra.NewClient(base, hc, ocra.WithVersion(Version), ocra.WithRequestTimeout(cfg.requestTimeout))
 	if err != nil {
 		return nil, errs.Invalid("EnvironmentHost: %v", err)
 	}
