@@ -13,8 +13,6 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
-	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
 // DefaultEnvironmentHost is the Ocra host used when EnvironmentHost is not set.
@@ -37,90 +35,57 @@ const (
 )
 
 // SinchClientBuilder collects a client's settings; Build checks them all.
-// Each setter returns the builder, so calls chain. A builder is not safe for
-// concurrent use.
+// Each setter returns the builder, so calls chain. Every optional setting
+// left unset, or set to its zero value, takes its default (the DefaultXxx
+// constants); MaxReconnects, whose 0 means no reconnects, is the one
+// exception. A builder is not safe for concurrent use; the client Build
+// returns keeps its own copy of the settings.
 type SinchClientBuilder struct {
-	applicationKey       string
-	environmentHost      string
-	userID               string
-	callerIdentifier     string
-	deviceID             string
-	logger               *slog.Logger
-	httpClient           *http.Client
-	iceServers           []webrtc.ICEServer
-	iceTransportPolicy   webrtc.ICETransportPolicy
-	loopbackOnly         bool
-	pcmuOnly             bool
-	opusComplexity       int // 0: rtc.DefaultOpusComplexity
-	opusComplexitySet    bool
-	webrtcSettings       func(*webrtc.SettingEngine)
-	requestTimeout       time.Duration
-	credentialsTimeout   time.Duration
-	outboundNoAnswer     time.Duration
-	inboundNoAnswer      time.Duration
-	callSetupTimeout     time.Duration
-	mediaInactiveTimeout time.Duration
-	pingInterval         time.Duration
-	maxReconnects        int
-	reconnectDelay       func(attempt int) time.Duration
-	maxIncomingCalls     int
+	cfg config
 }
 
-// GetSinchClientBuilder returns a builder with the defaults set.
-func GetSinchClientBuilder() *SinchClientBuilder {
-	return &SinchClientBuilder{
-		environmentHost:      DefaultEnvironmentHost,
-		requestTimeout:       DefaultRequestTimeout,
-		credentialsTimeout:   DefaultCredentialsTimeout,
-		outboundNoAnswer:     DefaultOutboundNoAnswer,
-		inboundNoAnswer:      DefaultInboundNoAnswer,
-		callSetupTimeout:     DefaultCallSetupTimeout,
-		mediaInactiveTimeout: DefaultMediaInactiveTimeout,
-		pingInterval:         DefaultPingInterval,
-		maxReconnects:        DefaultMaxReconnects,
-		reconnectDelay:       DefaultReconnectDelay,
-		maxIncomingCalls:     DefaultMaxIncomingCalls,
-	}
-}
+// GetSinchClientBuilder returns a builder with every setting at its default.
+func GetSinchClientBuilder() *SinchClientBuilder { return &SinchClientBuilder{} }
 
 // ApplicationKey sets the application key from the Sinch dashboard (a UUID).
 func (b *SinchClientBuilder) ApplicationKey(key string) *SinchClientBuilder {
-	b.applicationKey = key
+	b.cfg.applicationKey = key
 	return b
 }
 
 // EnvironmentHost sets the Ocra host: "ocra.api.sinch.com" or
 // "https://host[:port]" use TLS; "http://host:port" (a local test server
 // such as ocratest) is plain HTTP, and only when written with that scheme.
+// Default (and ""): DefaultEnvironmentHost.
 func (b *SinchClientBuilder) EnvironmentHost(host string) *SinchClientBuilder {
-	b.environmentHost = host
+	b.cfg.environmentHost = host
 	return b
 }
 
 // UserID sets the user this client registers as: at most 255 bytes of
 // A-Z a-z 0-9 - _ =.
 func (b *SinchClientBuilder) UserID(id string) *SinchClientBuilder {
-	b.userID = id
+	b.cfg.userID = id
 	return b
 }
 
 // CallerIdentifier sets the E.164 number shown to phones this client calls;
 // CallPhoneNumber needs it.
 func (b *SinchClientBuilder) CallerIdentifier(cli string) *SinchClientBuilder {
-	b.callerIdentifier = cli
+	b.cfg.callerIdentifier = cli
 	return b
 }
 
 // DeviceID names this device among the user's instances. Default: random.
 func (b *SinchClientBuilder) DeviceID(id string) *SinchClientBuilder {
-	b.deviceID = id
+	b.cfg.deviceID = id
 	return b
 }
 
 // Logger sets the structured logger. Default: discard. The SDK never logs a
 // token, secret or key.
 func (b *SinchClientBuilder) Logger(l *slog.Logger) *SinchClientBuilder {
-	b.logger = l
+	b.cfg.logger = l
 	return b
 }
 
@@ -130,9 +95,10 @@ func (b *SinchClientBuilder) Logger(l *slog.Logger) *SinchClientBuilder {
 // Unwrap() http.RoundTripper method: the WebSocket realtime channel finds
 // the Transport's settings through it (up to 8 layers); without it the
 // WebSocket falls back to the system's TLS roots and proxy, and a warning
-// is logged at Build. Default: a client of its own with RequestTimeout.
+// is logged at Build. Default: a client of its own. RequestTimeout bounds
+// each request either way (a Timeout of c's own applies too).
 func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
-	b.httpClient = c
+	b.cfg.httpClient = c
 	return b
 }
 
@@ -142,7 +108,7 @@ func (b *SinchClientBuilder) HTTPClient(c *http.Client) *SinchClientBuilder {
 // credential), naming it; a bad entry the server hands out is dropped with
 // a warning instead, so that it cannot fail calls.
 func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClientBuilder {
-	b.iceServers = append([]webrtc.ICEServer(nil), servers...)
+	b.cfg.iceServers = append([]webrtc.ICEServer(nil), servers...)
 	return b
 }
 
@@ -158,14 +124,14 @@ func (b *SinchClientBuilder) ICEServers(servers ...webrtc.ICEServer) *SinchClien
 // says. Call.Stats tells which candidates a call uses. Build refuses
 // other values.
 func (b *SinchClientBuilder) ICETransportPolicy(p webrtc.ICETransportPolicy) *SinchClientBuilder {
-	b.iceTransportPolicy = p
+	b.cfg.iceTransportPolicy = p
 	return b
 }
 
 // LoopbackOnly restricts call media to 127.0.0.1: for tests against
 // ocratest and for calls between programs on one host.
 func (b *SinchClientBuilder) LoopbackOnly() *SinchClientBuilder {
-	b.loopbackOnly = true
+	b.cfg.loopbackOnly = true
 	return b
 }
 
@@ -175,7 +141,7 @@ func (b *SinchClientBuilder) LoopbackOnly() *SinchClientBuilder {
 // only costs a fraction of Opus's CPU per call (see docs/media.md), for the
 // most calls per core. A caller that offers no PCMU is then refused.
 func (b *SinchClientBuilder) PCMUOnly() *SinchClientBuilder {
-	b.pcmuOnly = true
+	b.cfg.pcmuOnly = true
 	return b
 }
 
@@ -183,10 +149,10 @@ func (b *SinchClientBuilder) PCMUOnly() *SinchClientBuilder {
 // least CPU: about half the encoding cost of the default) to 10 (the best
 // quality at a given bitrate); the default is 5. Lower it to carry more
 // concurrent Opus calls per core (docs/benchmarks.md has the figures).
-// Build fails for a value outside 1..10. PCMU calls ignore it.
+// 0 means the default; Build fails for a value outside 0..10. PCMU calls
+// ignore it.
 func (b *SinchClientBuilder) OpusComplexity(n int) *SinchClientBuilder {
-	b.opusComplexity = n
-	b.opusComplexitySet = true
+	b.cfg.opusComplexity = n
 	return b
 }
 
@@ -197,33 +163,37 @@ func (b *SinchClientBuilder) OpusComplexity(n int) *SinchClientBuilder {
 // (SetNet) in tests. It runs once, in Build. The SDK relies on
 // DisableCloseByDTLS staying true. nil removes a previous f.
 func (b *SinchClientBuilder) WebRTCSettings(f func(*webrtc.SettingEngine)) *SinchClientBuilder {
-	b.webrtcSettings = f
+	b.cfg.webrtcSettings = f
 	return b
 }
 
-// RequestTimeout bounds each REST request and realtime acknowledgement.
+// RequestTimeout bounds each REST request and realtime acknowledgement
+// (publish, subscribe, ping), calls' included: each is bounded once, by the
+// transport that sends it.
+// Default (and 0): DefaultRequestTimeout.
 func (b *SinchClientBuilder) RequestTimeout(d time.Duration) *SinchClientBuilder {
-	b.requestTimeout = d
+	b.cfg.requestTimeout = d
 	return b
 }
 
 // CredentialsTimeout bounds the wait for an answer to OnCredentialsRequired.
+// Default (and 0): DefaultCredentialsTimeout.
 func (b *SinchClientBuilder) CredentialsTimeout(d time.Duration) *SinchClientBuilder {
-	b.credentialsTimeout = d
+	b.cfg.credentialsTimeout = d
 	return b
 }
 
 // NoAnswerTimeouts sets how long calls ring before they end with NoAnswer:
-// outbound (default 45 s) and inbound (default 60 s).
+// outbound (default 45 s) and inbound (default 60 s); 0 keeps a default.
 func (b *SinchClientBuilder) NoAnswerTimeouts(outbound, inbound time.Duration) *SinchClientBuilder {
-	b.outboundNoAnswer, b.inboundNoAnswer = outbound, inbound
+	b.cfg.outboundNoAnswer, b.cfg.inboundNoAnswer = outbound, inbound
 	return b
 }
 
 // CallSetupTimeout bounds how long an answered call may take to connect its
-// media before it ends with Failure. Default 20 s.
+// media before it ends with Failure. Default (and 0): 20 s.
 func (b *SinchClientBuilder) CallSetupTimeout(d time.Duration) *SinchClientBuilder {
-	b.callSetupTimeout = d
+	b.cfg.callSetupTimeout = d
 	return b
 }
 
@@ -231,25 +201,25 @@ func (b *SinchClientBuilder) CallSetupTimeout(d time.Duration) *SinchClientBuild
 // a media connection before it ends with Inactive. When the connection
 // drops, the caller's side restarts ICE (over the realtime channel, once it
 // is back) and both sides wait this long for the media to come back.
-// Default 30 s.
+// Default (and 0): 30 s.
 func (b *SinchClientBuilder) MediaInactiveTimeout(d time.Duration) *SinchClientBuilder {
-	b.mediaInactiveTimeout = d
+	b.cfg.mediaInactiveTimeout = d
 	return b
 }
 
 // PingInterval sets how often a started client pings the server on its
 // realtime channel. A ping that gets no answer within RequestTimeout counts
-// as a lost channel: the client reconnects. Default 30 s.
+// as a lost channel: the client reconnects. Default (and 0): 30 s.
 func (b *SinchClientBuilder) PingInterval(d time.Duration) *SinchClientBuilder {
-	b.pingInterval = d
+	b.cfg.pingInterval = d
 	return b
 }
 
 // MaxReconnects sets how many reconnect attempts in a row a started client
 // makes after losing its realtime channel before it fails
-// (OnClientFailed); -1, the default, means no limit.
+// (OnClientFailed); -1, the default, means no limit, and 0 means none.
 func (b *SinchClientBuilder) MaxReconnects(n int) *SinchClientBuilder {
-	b.maxReconnects = n
+	b.cfg.maxReconnects, b.cfg.maxReconnectsSet = n, true
 	return b
 }
 
@@ -257,10 +227,7 @@ func (b *SinchClientBuilder) MaxReconnects(n int) *SinchClientBuilder {
 // attempt number attempt (1, 2, ...) before the next one. nil restores
 // DefaultReconnectDelay. The first attempt is made at once.
 func (b *SinchClientBuilder) ReconnectDelay(delay func(attempt int) time.Duration) *SinchClientBuilder {
-	if delay == nil {
-		delay = DefaultReconnectDelay
-	}
-	b.reconnectDelay = delay
+	b.cfg.reconnectDelay = delay
 	return b
 }
 
@@ -269,9 +236,9 @@ func (b *SinchClientBuilder) ReconnectDelay(delay func(attempt int) time.Duratio
 // callee's answer travels in its Ack, before the user answers). An Invite
 // that comes while n others ring is declined at once, without building
 // anything and without OnIncomingCall: the caller's call ends Denied. An
-// answered call frees its slot. Default 16 (DefaultMaxIncomingCalls).
+// answered call frees its slot. Default (and 0): 16 (DefaultMaxIncomingCalls).
 func (b *SinchClientBuilder) MaxIncomingCalls(n int) *SinchClientBuilder {
-	b.maxIncomingCalls = n
+	b.cfg.maxIncomingCalls = n
 	return b
 }
 
@@ -297,48 +264,15 @@ var (
 )
 
 // Build checks every setting and returns a client, or an error wrapping
-// ErrInvalidArgument that names the first bad field.
+// ErrInvalidArgument that names the first bad field. The settings are
+// checked in a fixed order (the order of the setters here), so the same
+// bad builder always gets the same error.
 func (b *SinchClientBuilder) Build() (*SinchClient, error) {
-	switch {
-	case b.applicationKey == "":
-		return nil, errs.Invalid("ApplicationKey is empty: copy the key from the Sinch dashboard")
-	case !uuidPattern.MatchString(b.applicationKey):
-		return nil, errs.Invalid("ApplicationKey %s is not a UUID", errs.Quote(b.applicationKey))
-	case ocra.CheckUserID(b.userID) != nil:
-		return nil, errs.Invalid("UserID %v", ocra.CheckUserID(b.userID))
-	case b.callerIdentifier != "" && !e164Pattern.MatchString(b.callerIdentifier):
-		return nil, errs.Invalid("CallerIdentifier %s is not an E.164 number (+ and up to 15 digits)", errs.Quote(b.callerIdentifier))
-	}
-	base, err := parseEnvironmentHost(b.environmentHost)
+	base, err := b.cfg.check()
 	if err != nil {
 		return nil, err
 	}
-	for name, d := range map[string]time.Duration{
-		"RequestTimeout": b.requestTimeout, "CredentialsTimeout": b.credentialsTimeout,
-		"NoAnswerTimeouts outbound": b.outboundNoAnswer, "NoAnswerTimeouts inbound": b.inboundNoAnswer,
-		"CallSetupTimeout": b.callSetupTimeout, "PingInterval": b.pingInterval,
-		"MediaInactiveTimeout": b.mediaInactiveTimeout,
-	} {
-		if d <= 0 {
-			return nil, errs.Invalid("%s must be positive, not %v", name, d)
-		}
-	}
-	if b.opusComplexitySet && (b.opusComplexity < 1 || b.opusComplexity > 10) {
-		return nil, errs.Invalid("OpusComplexity must be from 1 to 10, not %d", b.opusComplexity)
-	}
-	if b.maxReconnects < -1 {
-		return nil, errs.Invalid("MaxReconnects must be -1 (no limit) or more, not %d", b.maxReconnects)
-	}
-	if b.maxIncomingCalls < 1 {
-		return nil, errs.Invalid("MaxIncomingCalls must be 1 or more, not %d", b.maxIncomingCalls)
-	}
-	if p := b.iceTransportPolicy; p != webrtc.ICETransportPolicyAll && p != webrtc.ICETransportPolicyRelay {
-		return nil, errs.Invalid("ICETransportPolicy must be webrtc.ICETransportPolicyAll or webrtc.ICETransportPolicyRelay, not %v", p)
-	}
-	if _, refused := rtc.ValidICEServers(b.iceServers); len(refused) > 0 {
-		return nil, errs.Invalid("ICEServers: %v", refused[0])
-	}
-	return newClient(b, base)
+	return newClient(b.cfg.withDefaults(), base)
 }
 
 // parseEnvironmentHost turns the EnvironmentHost setting into a base URL:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -24,12 +25,12 @@ func TestBuildNamesTheBadField(t *testing.T) {
 		{"user with space", func(b *sinch.SinchClientBuilder) { b.UserID("al ice") }, "outside A-Z a-z 0-9 - _ ="},
 		{"user with slash", func(b *sinch.SinchClientBuilder) { b.UserID("a/b") }, "outside A-Z a-z 0-9 - _ ="},
 		{"user too long", func(b *sinch.SinchClientBuilder) { b.UserID(strings.Repeat("a", 256)) }, "256 bytes long, more than 255"},
-		{"host empty", func(b *sinch.SinchClientBuilder) { b.EnvironmentHost("") }, "EnvironmentHost is empty"},
+		{"host blank", func(b *sinch.SinchClientBuilder) { b.EnvironmentHost(" ") }, "is not a host name"},
 		{"host with bad scheme", func(b *sinch.SinchClientBuilder) { b.EnvironmentHost("ftp://x.example") }, "scheme must be https"},
 		{"host with path", func(b *sinch.SinchClientBuilder) { b.EnvironmentHost("https://x.example/api") }, "not a URL with a path"},
 		{"host unparsable", func(b *sinch.SinchClientBuilder) { b.EnvironmentHost("http://[::1") }, "is not a host name"},
 		{"bad cli", func(b *sinch.SinchClientBuilder) { b.CallerIdentifier("0046123") }, "CallerIdentifier \"0046123\" is not an E.164"},
-		{"zero timeout", func(b *sinch.SinchClientBuilder) { b.RequestTimeout(0) }, "RequestTimeout must be positive"},
+		{"negative timeout", func(b *sinch.SinchClientBuilder) { b.RequestTimeout(-time.Second) }, "RequestTimeout must be positive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := sinch.GetSinchClientBuilder().ApplicationKey(testKey).UserID("alice")

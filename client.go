@@ -2,11 +2,9 @@ package sinch
 
 import (
 	"context"
-	crand "crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -44,7 +42,7 @@ const (
 // registration engine (engine.go) registers it at Ocra and keeps it
 // registered, and reports back through engineListener.
 type SinchClient struct {
-	settings SinchClientBuilder // a copy, fixed at Build
+	settings config // fixed at Build, defaults applied
 	log      *slog.Logger
 	queue    *dispatch.Queue
 	api      *webrtc.API
@@ -61,39 +59,32 @@ type SinchClient struct {
 	state       clientState
 	changed     chan struct{} // closed and replaced on every state change
 	failure     error
-	listeners   []SinchClientListener
+	listeners   dispatch.Listeners[SinchClientListener]
 	displayName string
 }
 
-func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
-	hc := b.httpClient
+func newClient(cfg config, base string) (*SinchClient, error) {
+	hc := cfg.httpClient
 	if hc == nil {
-		hc = &http.Client{Timeout: b.requestTimeout}
+		hc = &http.Client{} // RequestTimeout is applied per request by the REST client
 	}
-	rest, err := ocra.NewClient(base, hc, ocra.WithVersion(Version))
+	rest, err := ocra.NewClient(base, hc, ocra.WithVersion(Version), ocra.WithRequestTimeout(cfg.requestTimeout))
 	if err != nil {
 		return nil, errs.Invalid("EnvironmentHost: %v", err)
 	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: b.loopbackOnly, Customize: b.webrtcSettings, PCMUOnly: b.pcmuOnly,
-		ICETransportPolicy: b.iceTransportPolicy})
+	api, err := rtc.NewAPI(rtc.Config{Loopback: cfg.loopbackOnly, Customize: cfg.webrtcSettings, PCMUOnly: cfg.pcmuOnly,
+		ICETransportPolicy: cfg.iceTransportPolicy})
 	if err != nil {
 		return nil, fmt.Errorf("sinch: WebRTC setup: %w", err)
 	}
-	log := b.logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("sinch.user", b.userID)
+	log := cfg.logger.With("sinch.user", cfg.userID)
 	c := &SinchClient{
-		settings: *b,
+		settings: cfg,
 		log:      log,
 		queue:    dispatch.New(dispatch.WithLogger(log)),
 		api:      api,
 		done:     make(chan struct{}),
 		changed:  make(chan struct{}),
-	}
-	if c.settings.deviceID == "" {
-		c.settings.deviceID = crand.Text()
 	}
 	c.audioController = audio.NewController(c.done)
 	c.videoController = video.NewController(c.done)
@@ -106,58 +97,37 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 			"the realtime channel uses the system's proxy and TLS settings")
 	}
 	c.reg = newEngine(engineConfig{
-		userID:             b.userID,
-		deviceID:           c.settings.deviceID,
-		requestTimeout:     b.requestTimeout,
-		credentialsTimeout: b.credentialsTimeout,
-		pingInterval:       b.pingInterval,
-		maxReconnects:      b.maxReconnects,
-		reconnectDelay:     b.reconnectDelay,
+		userID:             cfg.userID,
+		deviceID:           cfg.deviceID,
+		requestTimeout:     cfg.requestTimeout,
+		credentialsTimeout: cfg.credentialsTimeout,
+		pingInterval:       cfg.pingInterval,
+		maxReconnects:      cfg.maxReconnects,
+		reconnectDelay:     cfg.reconnectDelay,
 		realtime:           realtime,
 	}, rest, calls, clientEvents{c}, c.log)
 	return c, nil
 }
 
-// AddListener adds l; it receives the events that happen from now on.
-// Adding the same listener twice has no effect.
+// AddListener adds l; adding it twice, or a nil l, has no effect. It takes
+// effect for the callbacks that have not started yet: l gets every event
+// delivered after AddListener returns. Add listeners before Start: the
+// first OnCredentialsRequired is asked of the listeners there are then. A
+// method of l named like ReconnectListener's but with another signature is
+// logged at Warn (it would never be called); check yours at compile time:
+//
+//	var _ sinch.ReconnectListener = (*myListener)(nil)
 func (c *SinchClient) AddListener(l SinchClientListener) {
-	if l == nil {
-		return
+	for _, m := range dispatch.NearMisses(l, (*ReconnectListener)(nil)) {
+		c.log.Warn("sinch: a client listener's method does not match ReconnectListener; fix its signature", "mismatch", m)
 	}
-	if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
-		return // a typed nil (var l *ClientListenerFuncs) could take no callback
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, have := range c.listeners {
-		if sameListener(have, l) {
-			return
-		}
-	}
-	c.listeners = append(c.listeners, l)
+	c.listeners.Add(l)
 }
 
-// RemoveListener removes l.
-func (c *SinchClient) RemoveListener(l SinchClientListener) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, have := range c.listeners {
-		if sameListener(have, l) {
-			c.listeners = append(c.listeners[:i:i], c.listeners[i+1:]...)
-			return
-		}
-	}
-}
-
-// sameListener compares listeners without panicking on incomparable values.
-func sameListener(a, b SinchClientListener) (same bool) {
-	defer func() {
-		if recover() != nil {
-			same = false
-		}
-	}()
-	return a == b
-}
+// RemoveListener removes l. It takes effect for the callbacks that have not
+// started yet: once it returns, l gets no callback, not even of an event
+// whose delivery to the client's other listeners is under way.
+func (c *SinchClient) RemoveListener(l SinchClientListener) { c.listeners.Remove(l) }
 
 // Start registers the client. It returns at once; the outcome arrives as
 // OnClientStarted or OnClientFailed (or use WaitStarted). It fails only when
@@ -311,20 +281,13 @@ func (c *SinchClient) moveFrom(from []clientState, to clientState, failure error
 	return false
 }
 
-// notify posts f for every listener to the callback goroutine. It reports
-// whether there was any listener.
+// notify posts f to the callback goroutine, for every listener the client
+// has when it runs. It reports whether there was any listener now.
 func (c *SinchClient) notify(f func(SinchClientListener)) bool {
-	c.mu.Lock()
-	ls := append([]SinchClientListener(nil), c.listeners...)
-	c.mu.Unlock()
-	if len(ls) == 0 {
+	if c.listeners.Len() == 0 {
 		return false
 	}
-	c.queue.Post(func() {
-		for _, l := range ls {
-			f(l)
-		}
-	})
+	c.queue.Post(func() { c.listeners.Each(f) })
 	return true
 }
 

@@ -165,9 +165,7 @@ func (e *engine) deleteInstance(inst *instance) {
 	if inst == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(e.halt, e.cfg.requestTimeout)
-	defer cancel()
-	if err := e.rest.DeleteInstance(ctx, inst.creds); err != nil {
+	if err := e.rest.DeleteInstance(e.halt, inst.creds); err != nil {
 		e.log.Warn("deleting the instance failed; it expires by itself", "instance", inst.creds.InstanceID, "err", err)
 	}
 }
@@ -204,7 +202,7 @@ func (e *engine) register(ctx context.Context) (*instance, *channel, *SinchError
 // nobody reads, left behind until it expires. register deletes it when
 // stop came meanwhile.
 func (e *engine) createInstance(ctx context.Context, jwt string) (*instance, *SinchError) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.requestTimeout)
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer context.AfterFunc(e.halt, cancel)()
 	defer cancel()
 	resp, err := e.rest.CreateInstance(rctx, jwt, ocra.CreateInstanceRequest{
@@ -235,9 +233,7 @@ func (e *engine) fetchICEServers(ctx context.Context, inst *instance) *instance 
 	if !inst.has(capTURN) {
 		return inst
 	}
-	rctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
-	defer cancel()
-	servers, err := e.rest.ICEServers(rctx, inst.creds)
+	servers, err := e.rest.ICEServers(ctx, inst.creds)
 	next := *inst
 	if err != nil {
 		if ctx.Err() == nil {
@@ -260,9 +256,7 @@ func (e *engine) connect(ctx context.Context, inst *instance, resume *pubsub.Cur
 	conn, err := e.dial(ctx, inst, ch.deliver, resume)
 	var apiErr *ocra.APIError
 	if errors.As(err, &apiErr) && apiErr.Code == ocra.CodeBadTimestamp {
-		rctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
-		_, cerr := e.rest.Config(rctx, inst.creds) // corrects the signing clock
-		cancel()
+		_, cerr := e.rest.Config(ctx, inst.creds) // corrects the signing clock
 		if cerr == nil {
 			conn, err = e.dial(ctx, inst, ch.deliver, resume)
 		}

@@ -29,6 +29,14 @@ type SinchClientListener interface {
 // Failure. Reconnecting ends with OnClientReconnected, or with
 // OnClientFailed when the attempts run out or the server refuses the client
 // for good, or silently on Terminate.
+//
+// It is found by method signature: a method with the right name and another
+// signature compiles and is never called (the client logs a warning at
+// AddListener). A listener type of your own checks it at compile time:
+//
+//	var _ sinch.ReconnectListener = (*myListener)(nil)
+//
+// ClientListenerFuncs implements it already.
 type ReconnectListener interface {
 	// OnClientReconnecting: the realtime channel was lost because of err;
 	// the client is reconnecting.
@@ -53,7 +61,8 @@ type ClientListenerFuncs struct {
 	OnClientStartedFunc       func(client *SinchClient)
 	OnClientFailedFunc        func(client *SinchClient, err error)
 	OnCredentialsRequiredFunc func(client *SinchClient, reg ClientRegistration)
-	// OnReconnecting and OnReconnected make it a ReconnectListener.
+	// OnClientReconnectingFunc and OnClientReconnectedFunc make it a
+	// ReconnectListener.
 	OnClientReconnectingFunc func(client *SinchClient, err error)
 	OnClientReconnectedFunc  func(client *SinchClient)
 }

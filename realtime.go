@@ -72,8 +72,6 @@ func (e *engine) dialPubNub(ctx context.Context, inst *instance, deliver pubsub.
 
 // dialWebSocket dials the WebSocket on the REST host and subscribes.
 func (e *engine) dialWebSocket(ctx context.Context, inst *instance, deliver pubsub.Handler) (pubsub.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
-	defer cancel()
 	opts := e.cfg.realtime
 	conn, err := pubsub.Dial(ctx, e.rest.PubSubURL(), pubsub.DialOptions{
 		Header:           e.rest.PubSubHeader(inst.creds),

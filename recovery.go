@@ -89,9 +89,7 @@ func (k *keeper) reattach(inst *instance, resume *pubsub.Cursor) (*instance, *Si
 		e.cur.Store(&snapshot{inst: inst, conn: conn})
 		return inst, nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
-	cfg, err := e.rest.Config(rctx, inst.creds)
-	cancel()
+	cfg, err := e.rest.Config(ctx, inst.creds)
 	if err != nil {
 		return nil, requestError("reconnecting: fetching the configuration", err)
 	}

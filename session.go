@@ -148,11 +148,6 @@ func (s clientSession) Publish(ctx context.Context, channel, message string) err
 	if ch == nil {
 		return session.ErrNoChannel
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.c.settings.requestTimeout)
-		defer cancel()
-	}
 	if err := ch.conn.Publish(ctx, channel, message); err != nil {
 		return fmt.Errorf("publishing to %s: %w", channel, err)
 	}

@@ -240,9 +240,7 @@ func (k *keeper) finishTask(r upkeepResult) error {
 // ping checks the realtime connection: a ping must be answered within
 // RequestTimeout.
 func (e *engine) ping(ctx context.Context, ch *channel) error {
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
-	defer cancel()
-	if err := ch.conn.Ping(ctx); err != nil {
+	if err := ch.conn.Ping(ctx); err != nil { // the transport bounds it
 		return fmt.Errorf("sinch: realtime channel did not answer a ping within %v: %w", e.cfg.requestTimeout, err)
 	}
 	return nil
@@ -254,9 +252,7 @@ func (e *engine) extend(ctx context.Context, inst *instance) upkeepResult {
 	if serr != nil {
 		return upkeepResult{err: serr}
 	}
-	rctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
-	defer cancel()
-	resp, err := e.rest.ExtendInstance(rctx, jwt, inst.creds.InstanceID)
+	resp, err := e.rest.ExtendInstance(ctx, jwt, inst.creds.InstanceID)
 	if err != nil {
 		return upkeepResult{err: requestError("extending the instance", err)}
 	}
@@ -271,9 +267,7 @@ func (e *engine) extend(ctx context.Context, inst *instance) upkeepResult {
 // refresh fetches the instance's configuration, and its ICE servers when
 // it has turn.2 (a failure of those is logged, never returned).
 func (e *engine) refresh(ctx context.Context, inst *instance) upkeepResult {
-	rctx, cancel := context.WithTimeout(ctx, e.cfg.requestTimeout)
-	defer cancel()
-	cfg, err := e.rest.Config(rctx, inst.creds)
+	cfg, err := e.rest.Config(ctx, inst.creds)
 	if err != nil {
 		return upkeepResult{err: requestError("refreshing the configuration", err)}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -23,57 +22,6 @@ const (
 	// reportTimeout bounds the background POST of the call report.
 	reportTimeout = 5 * time.Second
 )
-
-// Default timeouts, used when the session leaves one at zero.
-const (
-	defaultOutboundNoAnswer = 45 * time.Second
-	defaultInboundNoAnswer  = 60 * time.Second
-	defaultSetup            = 20 * time.Second
-	defaultMediaInactive    = 30 * time.Second
-)
-
-// inbox is a call's event queue: unbounded, so that pushing never blocks
-// (pion callbacks and the realtime read goroutine push into it).
-type inbox struct {
-	mu     sync.Mutex
-	events []func(*actor)
-	closed bool
-	wake   chan struct{} // holds a token while events are pending
-}
-
-func newInbox() *inbox { return &inbox{wake: make(chan struct{}, 1)} }
-
-// push queues ev; it returns false, dropping ev, once the inbox is closed.
-func (q *inbox) push(ev func(*actor)) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return false
-	}
-	q.events = append(q.events, ev)
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-	return true
-}
-
-// take returns the pending events, in order.
-func (q *inbox) take() []func(*actor) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	evs := q.events
-	q.events = nil
-	return evs
-}
-
-// close drops pending events and refuses new ones.
-func (q *inbox) close() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.closed = true
-	q.events = nil
-}
 
 // actor owns a call's signalling and media state. Only its goroutine (run)
 // touches its fields; everything else talks to it through the call's inbox.
@@ -128,7 +76,7 @@ func (t *actorTimer) arm(a *actor, d time.Duration, f func()) {
 	t.stop()
 	seq := t.seq
 	t.t = time.AfterFunc(d, func() {
-		a.c.inbox.push(func(*actor) {
+		a.c.inbox.Push(func(*actor) {
 			if t.seq == seq {
 				f()
 			}
@@ -175,11 +123,12 @@ func newActor(c *Call) *actor {
 // run handles events until the call ends.
 func (a *actor) run() {
 	defer close(a.c.done)
-	for range a.c.inbox.wake {
-		for _, ev := range a.c.inbox.take() {
+	for range a.c.inbox.Ready() {
+		evs, _ := a.c.inbox.Take()
+		for _, ev := range evs {
 			ev(a)
 			if a.ended {
-				a.c.inbox.close()
+				a.c.inbox.Close() // what is still pending is dropped
 				return
 			}
 		}
@@ -206,23 +155,9 @@ func (a *actor) setState(s State) {
 	}
 }
 
-// timeouts returns the session's call timeouts, defaults for zero ones.
-func (a *actor) timeouts() session.Timeouts {
-	t := a.c.s.Timeouts()
-	return session.Timeouts{
-		OutboundNoAnswer: orDefault(t.OutboundNoAnswer, defaultOutboundNoAnswer),
-		InboundNoAnswer:  orDefault(t.InboundNoAnswer, defaultInboundNoAnswer),
-		Setup:            orDefault(t.Setup, defaultSetup),
-		MediaInactive:    orDefault(t.MediaInactive, defaultMediaInactive),
-	}
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
-}
+// timeouts returns the session's call timeouts (the client's settings,
+// defaults applied: the defaults live with the builder).
+func (a *actor) timeouts() session.Timeouts { return a.c.s.Timeouts() }
 
 // onAnswered records the answer on either side and waits for media.
 func (a *actor) onAnswered() {

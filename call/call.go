@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sinch-rtc-go/sinch/audio"
+	"github.com/sinch-rtc-go/sinch/internal/dispatch"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
 	"github.com/sinch-rtc-go/sinch/internal/session"
@@ -48,7 +49,7 @@ type Call struct {
 	headers     map[string]string
 	video       bool
 
-	inbox *inbox
+	inbox *dispatch.FIFO[func(*actor)]
 	done  chan struct{} // closed when the call's actor has stopped
 	// overLimit: an inbound call that came while MaxIncomingCalls others
 	// rang; it is declined. Set before its actor starts.
@@ -66,7 +67,7 @@ type Call struct {
 	source    audio.Source // set by SetAudioSource; nil: the client's
 	sink      audio.Sink   // set by SetAudioSink; nil: the client's
 	stats     *statsSource // nil until the call has a peer connection
-	listeners listeners[Listener]
+	listeners dispatch.Listeners[Listener]
 	// held are the events that came before the call's first listener
 	// (at most maxHeldEvents, the newest kept); heard is set once a
 	// listener was added. See AddListener.
@@ -101,7 +102,7 @@ func newCall(ctl *Controller, p callParams) *Call {
 		displayName: p.displayName,
 		headers:     maps.Clone(p.headers),
 		video:       p.video,
-		inbox:       newInbox(),
+		inbox:       dispatch.NewFIFO[func(*actor)](),
 		done:        make(chan struct{}),
 		state:       initialState(p.dir),
 		changed:     make(chan struct{}),
@@ -217,16 +218,19 @@ func (c *Call) WaitEnded(ctx context.Context) (EndCause, error) {
 	}
 }
 
-// AddListener adds l; adding it twice has no effect. The call's first
-// listener also gets, in order and before anything later, the events that
-// happened before it was added (at most the newest 64), so none is lost
-// between CallUser returning and AddListener; a listener added after that
-// gets the events that happen from then on.
+// AddListener adds l; adding it twice, or a nil l, has no effect. It takes
+// effect for the callbacks that have not started yet: l gets every event
+// delivered after AddListener returns. The call's first listener also gets,
+// in order and before anything later, the events that happened before it
+// was added (at most the newest 64), so none is lost between CallUser
+// returning and AddListener. A method of l named like one of an optional
+// interface's but with another signature is logged at Warn (it would never
+// be called); check yours at compile time, as ListenerFuncs does.
 func (c *Call) AddListener(l Listener) {
+	warnNearMisses(c.log, l)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.listeners.add(l)
-	if c.heard || isNil(l) {
+	if !c.listeners.Add(l) || c.heard {
 		return
 	}
 	c.heard = true
@@ -242,21 +246,16 @@ func (c *Call) deliverHeld() {
 	c.mu.Lock()
 	held := c.held
 	c.held = nil
-	ls := c.listeners.snapshot()
 	c.mu.Unlock()
 	for _, f := range held {
-		for _, l := range ls {
-			f(l)
-		}
+		c.listeners.Each(f)
 	}
 }
 
-// RemoveListener removes l; it gets no callback that had not started yet.
-func (c *Call) RemoveListener(l Listener) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.listeners.remove(l)
-}
+// RemoveListener removes l. It takes effect for the callbacks that have not
+// started yet: once it returns, l gets no callback, not even of an event
+// whose delivery to the call's other listeners is under way.
+func (c *Call) RemoveListener(l Listener) { c.listeners.Remove(l) }
 
 // Answer answers a ringing inbound call. It fails with an error wrapping
 // ErrInvalidOperation on an outbound call and on a call that is not ringing,
@@ -477,7 +476,7 @@ func (c *Call) terminatedMeanwhile(op string, err error) error {
 // errCallEnded when the actor has stopped.
 func (c *Call) request(f func(a *actor) error) error {
 	result := make(chan error, 1)
-	if !c.inbox.push(func(a *actor) { result <- f(a) }) {
+	if !c.inbox.Push(func(a *actor) { result <- f(a) }) {
 		return errCallEnded
 	}
 	select {
@@ -508,16 +507,11 @@ func (c *Call) emit(f func(l Listener)) {
 		}
 		held := c.held
 		c.held = nil
-		ls := c.listeners.snapshot()
 		c.mu.Unlock()
 		for _, h := range held { // the first listener's, before this event
-			for _, l := range ls {
-				h(l)
-			}
+			c.listeners.Each(h)
 		}
-		for _, l := range ls {
-			f(l)
-		}
+		c.listeners.Each(f)
 	})
 }
 

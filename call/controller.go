@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sinch-rtc-go/sinch/internal/dispatch"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
@@ -57,7 +58,7 @@ type Controller struct {
 	calls     map[string]*Call
 	ringing   int        // inbound calls holding a ringing slot (incoming.go)
 	farewells []farewell // not sent while the realtime channel was down
-	listeners listeners[ControllerListener]
+	listeners dispatch.Listeners[ControllerListener]
 }
 
 func newController(s session.Session) *Controller {
@@ -132,19 +133,15 @@ func (c *Controller) GetCall(id string) *Call {
 	return c.calls[id]
 }
 
-// AddListener adds l; adding it twice has no effect.
-func (c *Controller) AddListener(l ControllerListener) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.listeners.add(l)
-}
+// AddListener adds l; adding it twice, or a nil l, has no effect. It takes
+// effect for the callbacks that have not started yet: l is told of every
+// incoming call delivered after AddListener returns.
+func (c *Controller) AddListener(l ControllerListener) { c.listeners.Add(l) }
 
-// RemoveListener removes l; it gets no callback that had not started yet.
-func (c *Controller) RemoveListener(l ControllerListener) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.listeners.remove(l)
-}
+// RemoveListener removes l. It takes effect for the callbacks that have not
+// started yet: once it returns, l gets no callback, not even of an incoming
+// call whose delivery to the controller's other listeners is under way.
+func (c *Controller) RemoveListener(l ControllerListener) { c.listeners.Remove(l) }
 
 // place validates what every call needs and starts an outbound call.
 func (c *Controller) place(dest ocra.Destination, headers map[string]string, video bool, validate func() error) (*Call, error) {
@@ -199,7 +196,7 @@ func (c *Controller) start(call *Call, first func(*actor)) bool {
 	c.admitLocked(call)
 	c.actors.Add(1)
 	a := newActor(call)
-	call.inbox.push(first)
+	call.inbox.Push(first)
 	go func() {
 		defer c.actors.Done()
 		a.run()
@@ -220,12 +217,7 @@ func (c *Controller) remove(call *Call) {
 // incoming tells the listeners of a new inbound call.
 func (c *Controller) incoming(call *Call) {
 	c.s.Post(func() {
-		c.mu.Lock()
-		ls := c.listeners.snapshot()
-		c.mu.Unlock()
-		for _, l := range ls {
-			l.OnIncomingCall(c, call)
-		}
+		c.listeners.Each(func(l ControllerListener) { l.OnIncomingCall(c, call) })
 	})
 }
 
@@ -273,7 +265,7 @@ func (e *engine) HandleMessage(channel, message string) {
 		}
 		return
 	}
-	call.inbox.push(func(a *actor) { a.receive(payload) })
+	call.inbox.Push(func(a *actor) { a.receive(payload) })
 }
 
 // Shutdown ends every live call with HungUp, telling the peers, and waits
@@ -290,7 +282,7 @@ func (e *engine) Shutdown(ctx context.Context) {
 	}
 	e.mu.Unlock()
 	for _, call := range calls {
-		call.inbox.push(func(a *actor) { a.hangup(true) })
+		call.inbox.Push(func(a *actor) { a.hangup(true) })
 	}
 	// Abort the network operations in flight; farewells have their own
 	// short deadline.

@@ -1,8 +1,9 @@
 package call
 
 import (
-	"reflect"
-	"slices"
+	"log/slog"
+
+	"github.com/sinch-rtc-go/sinch/internal/dispatch"
 )
 
 // Listener receives the events of a call. Callbacks run on the client's
@@ -18,13 +19,23 @@ type Listener interface {
 
 // RemoteTrackListener is an optional interface of a Listener: it is told
 // of each media track the remote party sends.
+//
+// Optional interfaces are found by method signature: a method with the
+// right name and another signature compiles and is never called (the call
+// logs a warning at AddListener). A listener type of your own checks
+// each one it means to implement at compile time:
+//
+//	var _ call.RemoteTrackListener = (*myListener)(nil)
 type RemoteTrackListener interface {
 	OnRemoteTrack(c *Call, t *RemoteTrack)
 }
 
 // DTMFListener is an optional interface of a Listener: it is told of each
 // DTMF key the far end sends (RFC 4733 telephone-events), once per key
-// press, in order.
+// press, in order. Check your listener type at compile time (see
+// RemoteTrackListener):
+//
+//	var _ call.DTMFListener = (*myListener)(nil)
 type DTMFListener interface {
 	OnCallDTMF(c *Call, key byte)
 }
@@ -39,7 +50,9 @@ type RemoteTrack struct {
 
 // ListenerFuncs is a Listener (and RemoteTrackListener, DTMFListener and
 // QualityWarningListener) made of optional
-// functions: nil fields are skipped. Use a pointer, so that RemoveListener
+// functions: nil fields are skipped. It implements every optional
+// interface, so its fields need no compile-time check: a field's type is
+// its method's signature. Use a pointer, so that RemoveListener
 // can find it:
 //
 //	c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(c *call.Call) { ... }})
@@ -125,39 +138,14 @@ func (f *ControllerListenerFuncs) OnIncomingCall(ctl *Controller, c *Call) {
 	}
 }
 
-// listeners is a set of listeners of type L, in the order they were added.
-// It is not synchronised: its owner locks around it.
-type listeners[L any] struct{ list []L }
+// optionalListeners are the optional interfaces of a Listener, as
+// dispatch.NearMisses takes them.
+var optionalListeners = []any{(*RemoteTrackListener)(nil), (*DTMFListener)(nil), (*QualityWarningListener)(nil)}
 
-// add appends l unless it is nil or already present.
-func (s *listeners[L]) add(l L) {
-	if isNil(l) || slices.ContainsFunc(s.list, func(x L) bool { return same(x, l) }) {
-		return
+// warnNearMisses logs, at Warn, each optional interface l almost
+// implements: a method of its name with another signature is never called.
+func warnNearMisses(log *slog.Logger, l Listener) {
+	for _, m := range dispatch.NearMisses(l, optionalListeners...) {
+		log.Warn("sinch: a call listener's method does not match its optional interface; fix its signature (add var _ call.XxxListener = (*yours)(nil) to check it at compile time)", "mismatch", m)
 	}
-	s.list = append(s.list, l)
-}
-
-// remove deletes l if present.
-func (s *listeners[L]) remove(l L) {
-	s.list = slices.DeleteFunc(s.list, func(x L) bool { return same(x, l) })
-}
-
-// snapshot returns a copy safe to iterate without the owner's lock.
-func (s *listeners[L]) snapshot() []L { return slices.Clone(s.list) }
-
-// isNil reports whether v is nil or a nil pointer, which could not take a
-// callback.
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Pointer && rv.IsNil()
-}
-
-// same compares two listeners without panicking on dynamic types that are
-// not comparable (such as a ListenerFuncs passed by value).
-func same(a, b any) bool {
-	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
-	return ta == tb && ta != nil && ta.Comparable() && a == b
 }

@@ -94,18 +94,18 @@ func (a *actor) newPeerConnection() error {
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
 			init := c.ToJSON()
-			inbox.push(func(a *actor) { a.onLocalCandidate(init) })
+			inbox.Push(func(a *actor) { a.onLocalCandidate(init) })
 		}
 	})
 	rtpStarted := make(chan struct{})
 	a.rtpStarted = rtpStarted
 	var rtpOnce sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		inbox.push(func(a *actor) { a.onConnectionState(st) })
+		inbox.Push(func(a *actor) { a.onConnectionState(st) })
 	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		rtpOnce.Do(func() { close(rtpStarted) })
-		inbox.push(func(a *actor) { a.onRemoteTrack(remoteTrack{t, r}) })
+		inbox.Push(func(a *actor) { a.onRemoteTrack(remoteTrack{t, r}) })
 	})
 	a.audioTrack = rtc.NewAudioTrack("audio", a.c.id)
 	if a.c.video {

@@ -91,7 +91,10 @@ type QualityWarningEvent struct {
 }
 
 // QualityWarningListener is an optional interface of a Listener: it is told
-// when a quality warning triggers and recovers.
+// when a quality warning triggers and recovers. Check your listener type
+// at compile time (see RemoteTrackListener):
+//
+//	var _ call.QualityWarningListener = (*myListener)(nil)
 type QualityWarningListener interface {
 	OnCallQualityWarningEvent(c *Call, e QualityWarningEvent)
 }

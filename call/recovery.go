@@ -65,7 +65,7 @@ func (e *engine) ChannelRestored(instanceChanged bool) {
 		ctl.background(func() { sendFarewells(ctl.ctx, farewells, ctl.log) })
 	}
 	for _, call := range e.calls {
-		call.inbox.push(func(a *actor) { a.onChannelRestored(instanceChanged) })
+		call.inbox.Push(func(a *actor) { a.onChannelRestored(instanceChanged) })
 	}
 }
 

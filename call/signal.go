@@ -18,9 +18,6 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
-// sendTimeout bounds publishing one message during the call.
-const sendTimeout = 10 * time.Second
-
 func leaveMessage() *mxp.Message  { return &mxp.Message{Method: mxp.Leave} }
 func cancelMessage() *mxp.Message { return &mxp.Message{Method: mxp.Cancel} }
 func denyMessage() *mxp.Message   { return &mxp.Message{Method: mxp.Deny} }
@@ -62,11 +59,10 @@ func (a *actor) envelope() envelope {
 	return envelope{s: a.c.s, callID: a.c.id, key: a.key, self: a.self}
 }
 
-// sendNow sends m during the call, bounded by sendTimeout and Shutdown.
+// sendNow sends m during the call, cancelled by Shutdown; the realtime
+// transport bounds it by the client's RequestTimeout.
 func (a *actor) sendNow(channel, to string, m *mxp.Message) error {
-	ctx, cancel := context.WithTimeout(a.ctl.ctx, sendTimeout)
-	defer cancel()
-	return a.envelope().send(ctx, channel, to, m)
+	return a.envelope().send(a.ctl.ctx, channel, to, m)
 }
 
 // startOutbound builds the offer and asks the server to route the call.
@@ -84,9 +80,7 @@ func (a *actor) startOutbound(req ocra.CreateCallRequest) {
 	}
 	req.SDP = ocra.SessionDescription{Type: offer.Type.String(), SDP: offer.SDP}
 	rest, cr := a.c.s.REST()
-	ctx, cancel := context.WithTimeout(a.ctl.ctx, sendTimeout)
-	resp, err := rest.CreateCall(ctx, cr, req)
-	cancel()
+	resp, err := rest.CreateCall(a.ctl.ctx, cr, req) // bounded by RequestTimeout in the REST client
 	if err != nil {
 		a.fail(restError(err))
 		return
@@ -476,7 +470,7 @@ func (c *Controller) handleInvite(callID, payload string) {
 		return
 	}
 	for _, payload := range early { // what overtook the Invite, after it
-		call.inbox.push(func(a *actor) { a.receive(payload) })
+		call.inbox.Push(func(a *actor) { a.receive(payload) })
 	}
 }
 

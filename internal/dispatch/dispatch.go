@@ -14,17 +14,13 @@ package dispatch
 import (
 	"log/slog"
 	"runtime/debug"
-	"sync"
 )
 
 // Queue runs posted functions one at a time, in order, on its own goroutine.
+// It is a FIFO of functions with that goroutine as its consumer.
 type Queue struct {
-	log *slog.Logger
-
-	mu      sync.Mutex
-	cond    *sync.Cond
-	pending []func()
-	closed  bool
+	log     *slog.Logger
+	pending *FIFO[func()]
 	done    chan struct{}
 }
 
@@ -43,56 +39,34 @@ func WithLogger(l *slog.Logger) Option {
 
 // New starts a queue.
 func New(opts ...Option) *Queue {
-	q := &Queue{done: make(chan struct{}), log: slog.Default()}
+	q := &Queue{pending: NewFIFO[func()](), done: make(chan struct{}), log: slog.Default()}
 	for _, o := range opts {
 		o(q)
 	}
-	q.cond = sync.NewCond(&q.mu)
 	go q.run()
 	return q
 }
 
 // Post schedules f. It returns false, dropping f, when the queue is closed.
-func (q *Queue) Post(f func()) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return false
-	}
-	q.pending = append(q.pending, f)
-	q.cond.Signal()
-	return true
-}
+func (q *Queue) Post(f func()) bool { return q.pending.Push(f) }
 
 // Close stops accepting work. Functions already posted still run; Close does
 // not wait for them (it may be called from a callback). Use Done to wait.
-func (q *Queue) Close() {
-	q.mu.Lock()
-	q.closed = true
-	q.cond.Signal()
-	q.mu.Unlock()
-}
+func (q *Queue) Close() { q.pending.Close() }
 
 // Done is closed when the queue is closed and every posted function has run.
 func (q *Queue) Done() <-chan struct{} { return q.done }
 
 func (q *Queue) run() {
 	defer close(q.done)
-	for {
-		q.mu.Lock()
-		for len(q.pending) == 0 && !q.closed {
-			q.cond.Wait()
-		}
-		batch := q.pending
-		q.pending = nil
-		closed := q.closed
-		q.mu.Unlock()
-		if len(batch) == 0 && closed {
-			return
-		}
+	for range q.pending.Ready() {
+		batch, closed := q.pending.Take()
 		for i, f := range batch {
 			batch[i] = nil
 			q.call(f)
+		}
+		if closed {
+			return
 		}
 	}
 }

@@ -19,7 +19,8 @@ import (
 // MaxResponseBody is the largest response body the client reads.
 const MaxResponseBody = 1 << 20
 
-// defaultTimeout bounds a request when NewClient is given no *http.Client.
+// defaultTimeout bounds each request when NewClient is given no
+// WithRequestTimeout.
 const defaultTimeout = 30 * time.Second
 
 // Client is the SDK's Ocra REST client. It is safe for concurrent use.
@@ -34,6 +35,7 @@ type Client struct {
 	hc        *http.Client
 	table     Table
 	userAgent string
+	timeout   time.Duration // bounds each round trip
 	now       func() time.Time
 	skew      atomic.Int64 // server clock minus local clock, in nanoseconds
 }
@@ -44,6 +46,19 @@ type Option func(*Client)
 // WithVersion sets the SDK version the client announces as User-Agent "sinch-go/<version>".
 func WithVersion(version string) Option {
 	return func(c *Client) { c.userAgent = "sinch-go/" + version }
+}
+
+// WithRequestTimeout bounds each request, from sending it to reading its
+// answer (default 30 s). It is the one place the SDK's RequestTimeout
+// applies to REST: callers pass contexts for cancellation only. A 40101
+// retry is a request of its own, with a fresh bound. d <= 0 keeps the
+// default.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
 }
 
 // WithTable sets the REST table the client speaks (default DefaultTable).
@@ -84,19 +99,21 @@ func (cr Credentials) GoString() string { return cr.String() }
 
 // NewClient returns a client of the Ocra API at baseURL: "https://host[:port]",
 // a bare "host[:port]" (TLS too), or "http://host:port" (local test servers).
-// The REST table's paths are appended. A nil hc means an http.Client with a
-// 30 s timeout. The client uses a copy of hc that never follows redirects.
+// The REST table's paths are appended. A nil hc means a plain
+// http.Client; each request is bounded by WithRequestTimeout (and by hc's
+// own Timeout, if it has one). The client uses a copy of hc that never
+// follows redirects.
 func NewClient(baseURL string, hc *http.Client, opts ...Option) (*Client, error) {
 	base, err := parseBaseURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
+		hc = &http.Client{}
 	}
 	noRedirect := *hc
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c := &Client{base: *base, hc: &noRedirect, table: DefaultTable(), userAgent: "sinch-go", now: time.Now}
+	c := &Client{base: *base, hc: &noRedirect, table: DefaultTable(), userAgent: "sinch-go", timeout: defaultTimeout, now: time.Now}
 	for _, o := range opts {
 		o(c)
 	}
@@ -352,6 +369,8 @@ func (c *Client) send(ctx context.Context, p *prepared, out any) (*http.Response
 // roundTrip sends one request and returns the response (its body closed) and
 // its body, read through the MaxResponseBody limit.
 func (c *Client) roundTrip(ctx context.Context, p *prepared, body []byte) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, p.method, c.base.String()+p.path, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("ocra: %s: %w", p.name(), err)

@@ -78,15 +78,16 @@ type Session interface {
 	VideoSink(callID string) video.Sink
 }
 
-// Timeouts of calls.
+// Timeouts of calls: the client's settings, each set (the client applies
+// the defaults, which live with its builder).
 type Timeouts struct {
-	OutboundNoAnswer time.Duration // default 45 s
-	InboundNoAnswer  time.Duration // default 60 s
+	OutboundNoAnswer time.Duration
+	InboundNoAnswer  time.Duration
 	// Setup bounds ICE and DTLS after answer before the call fails.
 	Setup time.Duration
 	// MediaInactive is how long an established call may be without a
 	// media connection (ICE restarts included) before it ends Inactive.
-	MediaInactive time.Duration // default 30 s
+	MediaInactive time.Duration
 }
 
 // ErrNoChannel is what Publish fails with while the realtime channel is
