@@ -372,7 +372,7 @@ func TestErrorsKeepCauses(t *testing.T) {
 	require.ErrorAs(t, err, &serr)
 	require.True(t, serr.Fatal)
 	require.NotNil(t, errors.Unwrap(serr))
-	require.True(t, strings.HasPrefix(err.Error(), "sinch: API error 40103: creating the instance"), err.Error())
+	require.True(t, strings.HasPrefix(err.Error(), `sinch: creating the instance failed with 40103 (`), err.Error())
 }
 
 // TestTypedNilListenerIsIgnored: a nil *ClientListenerFuncs passed as a

@@ -1,10 +1,6 @@
 package sinch
 
 import (
-	"context"
-	"errors"
-	"fmt"
-
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 )
@@ -45,51 +41,29 @@ const (
 	ErrorTypeHTTP        = errs.HTTP
 )
 
-// requestError turns a failed Ocra request into a SinchError that keeps the
-// server's code and says what to do.
+// requestError turns a failed Ocra request into the SinchError a user
+// reads (ocra.RequestError): the step, the server's code and message, and
+// what to do.
 func requestError(step string, err error) *SinchError {
-	var apiErr *ocra.APIError
-	if errors.As(err, &apiErr) {
-		return &SinchError{
-			Code:    apiErr.Code,
-			Domain:  errs.API,
-			Fatal:   apiErr.Status < 500,
-			Message: fmt.Sprintf("%s: %s%s", step, apiErr.Message, hint(apiErr.Code)),
-			Err:     err,
-		}
-	}
-	if errors.Is(err, context.Canceled) {
-		return &SinchError{Domain: errs.Generic, Message: step + ": terminated", Err: ErrClientTerminated}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &SinchError{
-			Domain:  errs.Network,
-			Message: step + ": Ocra did not answer within RequestTimeout: check EnvironmentHost and the network",
-			Err:     err,
-		}
-	}
-	return &SinchError{
-		Domain:  errs.Network,
-		Message: step + ": cannot reach Ocra: check EnvironmentHost and the network",
-		Err:     err,
-	}
+	return ocra.RequestError(step, err, todo)
 }
 
-// hint says what to do about a server error code.
-func hint(code int) string {
+// todo says what to do about a server error code, "" when the server's
+// message is all there is to say.
+func todo(code int) string {
 	switch code {
 	case ocra.CodeInvalidToken:
-		return " (the registration token was refused: check the application secret, and the user id in the token's sub)"
+		return "register a new token, made with this application's key and secret, whose sub is this user id"
 	case ocra.CodeInvalidSignature:
-		return " (a request signature was refused: check the system clock)"
+		return "check the system clock"
 	case ocra.CodeBadTimestamp:
-		return " (the system clock is more than 15 minutes off: fix it)"
+		return "the system clock is more than 15 minutes off; fix it"
 	case ocra.CodeMissingAuth, ocra.CodeWrongScheme:
-		return " (the request was not authorized: this is an SDK or server bug)"
+		return "this is an SDK or server bug; report it"
 	case ocra.CodeNotFound:
-		return " (the instance is gone: start the client again)"
+		return "the instance is gone; start the client again"
 	case ocra.CodeServiceUnavailable, ocra.CodeInternal:
-		return " (the service failed: try again later)"
+		return "the service failed; try again later"
 	}
 	return ""
 }
