@@ -54,6 +54,7 @@ type SinchClient struct {
 	calls           session.Engine
 	audioController *audio.Controller
 	videoController *video.Controller
+	defaults        mediaDefaults
 
 	done chan struct{} // closed on Terminate
 
@@ -94,10 +95,10 @@ func newClient(b *SinchClientBuilder, base string) (*SinchClient, error) {
 	if c.settings.deviceID == "" {
 		c.settings.deviceID = crand.Text()
 	}
-	c.audioController = audio.NewController(c.done)
-	c.videoController = video.NewController(c.done)
-	ctrl, calls := session.NewCallController(clientSession{c})
-	c.callController, c.calls = ctrl.(*call.Controller), calls
+	c.audioController, c.defaults.audio = newAudioController(c.done)
+	c.videoController, c.defaults.video = newVideoController(c.done)
+	ctrl, calls := newCallController(clientSession{c})
+	c.callController, c.calls = ctrl, calls
 
 	realtime := newRealtimeOptions(hc)
 	if realtime.notFound != "" {

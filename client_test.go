@@ -140,7 +140,7 @@ func TestStartFailsWithTheServersCode(t *testing.T) {
 			setup: func(srv *ocratest.Server) func() string {
 				return func() string { return srv.Token("mallory") }
 			},
-			code: 40103, domain: sinch.ErrorTypeAPI, message: "user id in the token's sub",
+			code: 40103, domain: sinch.ErrorTypeAPI, message: "whose sub is this user id",
 		},
 		{
 			name: "server answers 503",

@@ -108,8 +108,3 @@ type Engine interface {
 	// until their goroutines have stopped. Called by Terminate.
 	Shutdown()
 }
-
-// NewCallController builds a client's call engine: controller is the
-// *call.Controller handed to the user. It is set by package call's init, so
-// that the client can build one without call exporting a constructor.
-var NewCallController func(s Session) (controller any, engine Engine)
