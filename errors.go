@@ -22,23 +22,42 @@ var (
 	ErrInvalidArgument = errs.ErrInvalidArgument
 )
 
-// SinchError is the error OnClientFailed receives. It keeps the server's code
-// and message when the server refused a request, says what to do, and
-// unwraps to its cause.
+// SinchError is the error OnClientFailed receives and WaitStarted returns
+// when a start fails; a failed call's Details().Error is one too. Get it
+// with errors.As:
+//
+//	var serr *sinch.SinchError
+//	if errors.As(err, &serr) && serr.Code == 40103 {
+//		// the registration token was refused
+//	}
+//
+// It is a struct with these fields (it is declared in an internal package
+// so that package call returns the same type):
+//
+//	Code    int       // the server's error code, such as 40103; 0 when no server refused anything
+//	Domain  ErrorType // where it happened: ErrorTypeNetwork, ErrorTypeAPI, ...
+//	Fatal   bool      // the client gave up for good: retrying as is will not help
+//	Message string    // one sentence: what happened and what to do
+//	Err     error     // the cause, also returned by Unwrap; may be nil
+//
+// Error returns "sinch: " and Message, followed by the code and the cause
+// when Message does not already give them. No error of the SDK contains a
+// token or a secret.
 type SinchError = errs.SinchError
 
-// ErrorType is the domain of a SinchError.
+// ErrorType is the domain of a SinchError, as in the JS SDK. Its String
+// method returns the domain's name, such as "Network".
 type ErrorType = errs.ErrorType
 
 // Error domains.
 const (
-	ErrorTypeGeneric     = errs.Generic
-	ErrorTypeNetwork     = errs.Network
-	ErrorTypeSession     = errs.Session
-	ErrorTypeAPI         = errs.API
-	ErrorTypePersistence = errs.Persistence
-	ErrorTypeSIP         = errs.SIP
-	ErrorTypeHTTP        = errs.HTTP
+	ErrorTypeGeneric     ErrorType = iota // the SDK itself, or the application's answers to it
+	ErrorTypeNetwork                      // the server or the peer could not be reached
+	ErrorTypeSession                      // the registration expired, or the remote party failed a call
+	ErrorTypeAPI                          // the server refused a request; Code says why
+	ErrorTypePersistence                  // unused by this SDK; kept for the JS SDK's list
+	ErrorTypeSIP                          // unused by this SDK; kept for the JS SDK's list
+	ErrorTypeHTTP                         // unused by this SDK; kept for the JS SDK's list
 )
 
 // requestError turns a failed Ocra request into the SinchError a user
