@@ -52,6 +52,7 @@ type SinchClient struct {
 	calls           session.Engine
 	audioController *audio.Controller
 	videoController *video.Controller
+	defaults        mediaDefaults
 
 	done chan struct{} // closed on Terminate
 
@@ -86,10 +87,10 @@ func newClient(cfg config, base string) (*SinchClient, error) {
 		done:     make(chan struct{}),
 		changed:  make(chan struct{}),
 	}
-	c.audioController = audio.NewController(c.done)
-	c.videoController = video.NewController(c.done)
-	ctrl, calls := session.NewCallController(clientSession{c})
-	c.callController, c.calls = ctrl.(*call.Controller), calls
+	c.audioController, c.defaults.audio = newAudioController(c.done)
+	c.videoController, c.defaults.video = newVideoController(c.done)
+	ctrl, calls := newCallController(clientSession{c})
+	c.callController, c.calls = ctrl, calls
 
 	realtime := newRealtimeOptions(hc)
 	if realtime.notFound != "" {

@@ -136,7 +136,7 @@ func TestStartFailsWithTheServersCode(t *testing.T) {
 			setup: func(srv *ocratest.Server) func() string {
 				return func() string { return srv.Token("mallory") }
 			},
-			code: 40103, domain: sinch.ErrorTypeAPI, message: "user id in the token's sub",
+			code: 40103, domain: sinch.ErrorTypeAPI, message: "whose sub is this user id",
 		},
 		{
 			name: "server answers 503",
@@ -368,7 +368,7 @@ func TestErrorsKeepCauses(t *testing.T) {
 	require.ErrorAs(t, err, &serr)
 	require.True(t, serr.Fatal)
 	require.NotNil(t, errors.Unwrap(serr))
-	require.True(t, strings.HasPrefix(err.Error(), "sinch: API error 40103: creating the instance"), err.Error())
+	require.True(t, strings.HasPrefix(err.Error(), `sinch: creating the instance failed with 40103 (`), err.Error())
 }
 
 // TestTypedNilListenerIsIgnored: a nil *ClientListenerFuncs passed as a

@@ -48,9 +48,9 @@ func (e *engine) credentials(ctx context.Context) (string, *SinchError) {
 		}
 		return jwt, nil
 	case <-timer.C:
-		return "", &SinchError{Domain: errs.Generic, Fatal: true, Err: errNoCredentials,
+		return "", &SinchError{Domain: errs.Generic, Fatal: true, Err: errs.Described(errNoCredentials),
 			Message: fmt.Sprintf("no answer to OnCredentialsRequired within %v: call Register or RegisterFailed", e.cfg.credentialsTimeout)}
 	case <-ctx.Done():
-		return "", &SinchError{Domain: errs.Generic, Fatal: true, Message: "terminated while waiting for credentials", Err: ErrClientTerminated}
+		return "", &SinchError{Domain: errs.Generic, Fatal: true, Message: "terminated while waiting for credentials", Err: errs.Described(ErrClientTerminated)}
 	}
 }

@@ -271,5 +271,5 @@ func (e *engine) connect(ctx context.Context, inst *instance, resume *pubsub.Cur
 // terminatedError is what a step stopped by Terminate returns; nobody
 // hears it (Terminate is not a failure).
 func terminatedError(step string) *SinchError {
-	return &SinchError{Domain: errs.Generic, Message: step + ": terminated", Err: ErrClientTerminated}
+	return &SinchError{Domain: errs.Generic, Message: step + " stopped: the client was terminated", Err: errs.Described(ErrClientTerminated)}
 }

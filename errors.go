@@ -1,10 +1,6 @@
 package sinch
 
 import (
-	"context"
-	"errors"
-	"fmt"
-
 	"github.com/sinch-rtc-go/sinch/internal/errs"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 )
@@ -26,70 +22,67 @@ var (
 	ErrInvalidArgument = errs.ErrInvalidArgument
 )
 
-// SinchError is the error OnClientFailed receives. It keeps the server's code
-// and message when the server refused a request, says what to do, and
-// unwraps to its cause.
+// SinchError is the error OnClientFailed receives and WaitStarted returns
+// when a start fails; a failed call's Details().Error is one too. Get it
+// with errors.As:
+//
+//	var serr *sinch.SinchError
+//	if errors.As(err, &serr) && serr.Code == 40103 {
+//		// the registration token was refused
+//	}
+//
+// It is a struct with these fields (it is declared in an internal package
+// so that package call returns the same type):
+//
+//	Code    int       // the server's error code, such as 40103; 0 when no server refused anything
+//	Domain  ErrorType // where it happened: ErrorTypeNetwork, ErrorTypeAPI, ...
+//	Fatal   bool      // the client gave up for good: retrying as is will not help
+//	Message string    // one sentence: what happened and what to do
+//	Err     error     // the cause, also returned by Unwrap; may be nil
+//
+// Error returns "sinch: " and Message, followed by the code and the cause
+// when Message does not already give them. No error of the SDK contains a
+// token or a secret.
 type SinchError = errs.SinchError
 
-// ErrorType is the domain of a SinchError.
+// ErrorType is the domain of a SinchError, as in the JS SDK. Its String
+// method returns the domain's name, such as "Network".
 type ErrorType = errs.ErrorType
 
 // Error domains.
 const (
-	ErrorTypeGeneric     = errs.Generic
-	ErrorTypeNetwork     = errs.Network
-	ErrorTypeSession     = errs.Session
-	ErrorTypeAPI         = errs.API
-	ErrorTypePersistence = errs.Persistence
-	ErrorTypeSIP         = errs.SIP
-	ErrorTypeHTTP        = errs.HTTP
+	ErrorTypeGeneric     ErrorType = iota // the SDK itself, or the application's answers to it
+	ErrorTypeNetwork                      // the server or the peer could not be reached
+	ErrorTypeSession                      // the registration expired, or the remote party failed a call
+	ErrorTypeAPI                          // the server refused a request; Code says why
+	ErrorTypePersistence                  // unused by this SDK; kept for the JS SDK's list
+	ErrorTypeSIP                          // unused by this SDK; kept for the JS SDK's list
+	ErrorTypeHTTP                         // unused by this SDK; kept for the JS SDK's list
 )
 
-// requestError turns a failed Ocra request into a SinchError that keeps the
-// server's code and says what to do.
+// requestError turns a failed Ocra request into the SinchError a user
+// reads (ocra.RequestError): the step, the server's code and message, and
+// what to do.
 func requestError(step string, err error) *SinchError {
-	var apiErr *ocra.APIError
-	if errors.As(err, &apiErr) {
-		return &SinchError{
-			Code:    apiErr.Code,
-			Domain:  errs.API,
-			Fatal:   apiErr.Status < 500,
-			Message: fmt.Sprintf("%s: %s%s", step, apiErr.Message, hint(apiErr.Code)),
-			Err:     err,
-		}
-	}
-	if errors.Is(err, context.Canceled) {
-		return &SinchError{Domain: errs.Generic, Message: step + ": terminated", Err: ErrClientTerminated}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &SinchError{
-			Domain:  errs.Network,
-			Message: step + ": Ocra did not answer within RequestTimeout: check EnvironmentHost and the network",
-			Err:     err,
-		}
-	}
-	return &SinchError{
-		Domain:  errs.Network,
-		Message: step + ": cannot reach Ocra: check EnvironmentHost and the network",
-		Err:     err,
-	}
+	return ocra.RequestError(step, err, todo)
 }
 
-// hint says what to do about a server error code.
-func hint(code int) string {
+// todo says what to do about a server error code, "" when the server's
+// message is all there is to say.
+func todo(code int) string {
 	switch code {
 	case ocra.CodeInvalidToken:
-		return " (the registration token was refused: check the application secret, and the user id in the token's sub)"
+		return "register a new token, made with this application's key and secret, whose sub is this user id"
 	case ocra.CodeInvalidSignature:
-		return " (a request signature was refused: check the system clock)"
+		return "check the system clock"
 	case ocra.CodeBadTimestamp:
-		return " (the system clock is more than 15 minutes off: fix it)"
+		return "the system clock is more than 15 minutes off; fix it"
 	case ocra.CodeMissingAuth, ocra.CodeWrongScheme:
-		return " (the request was not authorized: this is an SDK or server bug)"
+		return "this is an SDK or server bug; report it"
 	case ocra.CodeNotFound:
-		return " (the instance is gone: start the client again)"
+		return "the instance is gone; start the client again"
 	case ocra.CodeServiceUnavailable, ocra.CodeInternal:
-		return " (the service failed: try again later)"
+		return "the service failed; try again later"
 	}
 	return ""
 }

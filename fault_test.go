@@ -1,6 +1,7 @@
 package sinch_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -220,7 +221,8 @@ func TestFaultTable(t *testing.T) {
 			require.NoError(t, carol.Start())
 			err := carol.WaitStarted(waitCtx(t))
 			require.ErrorContains(t, err, "creating the instance")
-			require.ErrorContains(t, err, "deadline exceeded")
+			require.ErrorContains(t, err, "did not answer within RequestTimeout")
+			require.ErrorIs(t, err, context.DeadlineExceeded, "the cause stays reachable")
 			return "fails after RequestTimeout: " + firstLine(err.Error()), 0
 		}},
 		{"server gone for good, MaxReconnects(3)", func(t *testing.T, tr transport) (string, time.Duration) {

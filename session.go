@@ -33,19 +33,19 @@ func (s clientSession) API() *webrtc.API            { return s.c.api }
 func (s clientSession) AudioMuted() bool            { return s.c.audioController.IsMuted() }
 
 func (s clientSession) AudioSource(callID string) audio.Source {
-	return s.c.audioController.SourceFor(callID)
+	return s.c.defaults.audio.SourceFor(callID)
 }
 
 func (s clientSession) AudioSink(callID string) audio.Sink {
-	return s.c.audioController.SinkFor(callID)
+	return s.c.defaults.audio.SinkFor(callID)
 }
 
 func (s clientSession) VideoSource(callID string) video.Source {
-	return s.c.videoController.SourceFor(callID)
+	return s.c.defaults.video.SourceFor(callID)
 }
 
 func (s clientSession) VideoSink(callID string) video.Sink {
-	return s.c.videoController.SinkFor(callID)
+	return s.c.defaults.video.SinkFor(callID)
 }
 
 func (s clientSession) DisplayName() string {

@@ -215,7 +215,7 @@ func (k *keeper) finishTask(r upkeepResult) error {
 	switch {
 	case errors.Is(serr, errNoCredentials):
 		if !s.inst.validAt(k.e.rest.ServerNow()) {
-			return &SinchError{Domain: errs.Session, Err: errInstanceExpired,
+			return &SinchError{Domain: errs.Session, Err: errs.Described(errInstanceExpired),
 				Message: "the instance expired before the application handed over a token to extend it: " + serr.Message}
 		}
 		k.failures++

@@ -3,6 +3,7 @@ package audio
 import (
 	"sync/atomic"
 
+	"github.com/sinch-rtc-go/sinch/internal/hook"
 	"github.com/sinch-rtc-go/sinch/internal/settings"
 )
 
@@ -18,11 +19,14 @@ type Controller struct {
 	sinks   settings.Factory[Sink]
 }
 
-// NewController is used by package sinch; applications get their
-// Controller from SinchClient.AudioController. done is closed when the
-// client terminates.
-func NewController(done <-chan struct{}) *Controller {
-	return &Controller{done: done}
+func init() { hook.Provide(newController) }
+
+// newController builds a client's Controller (package sinch gets it
+// through package hook) and the defaults new calls get from it. done is
+// closed when the client terminates.
+func newController(done <-chan struct{}) (*Controller, settings.Defaults[Source, Sink]) {
+	c := &Controller{done: done}
+	return c, (*defaults)(c)
 }
 
 // Mute sends silence instead of every call's source, until Unmute. Muted
@@ -64,14 +68,17 @@ func (c *Controller) SetSinkFactory(f func(callID string) Sink) error {
 	return nil
 }
 
+// defaults is the Controller as the call engine sees it.
+type defaults Controller
+
 // SourceFor returns the source a new call gets: the factory's, else
 // silence.
-func (c *Controller) SourceFor(callID string) Source {
-	if s := c.sources.For(callID); s != nil {
+func (d *defaults) SourceFor(callID string) Source {
+	if s := d.sources.For(callID); s != nil {
 		return s
 	}
 	return Silence()
 }
 
 // SinkFor returns the sink a new call gets, nil for none.
-func (c *Controller) SinkFor(callID string) Sink { return c.sinks.For(callID) }
+func (d *defaults) SinkFor(callID string) Sink { return d.sinks.For(callID) }

@@ -171,6 +171,7 @@ func (d *ToneDetector) RMS() float64 {
 // and the ratio of its power to that of the strongest other candidate. The
 // ratio is +Inf when there is a single candidate or the others have no
 // power. Without candidates, or when none has any power, it returns 0, 0.
+// Print the ratio with [FormatDB].
 func (d *ToneDetector) Dominant(candidates ...float64) (freqHz, ratio float64) {
 	samples := d.window()
 	var best, second float64
@@ -190,6 +191,31 @@ func (d *ToneDetector) Dominant(candidates ...float64) (freqHz, ratio float64) {
 		return freqHz, math.Inf(1)
 	}
 	return freqHz, best / second
+}
+
+// MaxDB bounds the levels FormatDB prints. 16-bit audio spans about 96 dB
+// and a codec's silence is not quite zero, so a ratio beyond ±90 dB only
+// says that one side is next to nothing: 314 dB is not a level anyone can
+// believe.
+const MaxDB = 90
+
+// FormatDB formats a power ratio, such as the one Dominant returns, in
+// decibels for a person to read: "12 dB", "-3 dB". Beyond MaxDB either way
+// it prints "> 90 dB" or "< -90 dB" (+Inf, a tone against silence, and 0
+// included). NaN or a negative ratio, which no power ratio is, prints
+// "? dB".
+func FormatDB(ratio float64) string {
+	if math.IsNaN(ratio) || ratio < 0 {
+		return "? dB"
+	}
+	db := 10 * math.Log10(ratio) // +Inf for +Inf, -Inf for 0
+	switch {
+	case db > MaxDB:
+		return fmt.Sprintf("> %d dB", MaxDB)
+	case db < -MaxDB:
+		return fmt.Sprintf("< -%d dB", MaxDB)
+	}
+	return fmt.Sprintf("%.0f dB", db)
 }
 
 // window returns a copy of the audio in the window, oldest first.

@@ -143,3 +143,38 @@ func TestToneDetectorWindowIsBounded(t *testing.T) {
 		assert.Equal(t, int(w.Seconds()*SampleRate), len(d.ring))
 	}
 }
+
+// TestFormatDB: a ratio prints as whole decibels a person can believe,
+// capped at MaxDB either way.
+func TestFormatDB(t *testing.T) {
+	for _, tc := range []struct {
+		ratio float64
+		want  string
+	}{
+		{1, "0 dB"},
+		{10, "10 dB"},
+		{15.8, "12 dB"},
+		{0.5, "-3 dB"},
+		{1e9, "90 dB"},
+		{1.2e9, "> 90 dB"},
+		{2.7e31, "> 90 dB"}, // the quickstart's 314 dB
+		{math.Inf(1), "> 90 dB"},
+		{1e-9, "-90 dB"},
+		{1e-12, "< -90 dB"},
+		{0, "< -90 dB"},
+		{math.NaN(), "? dB"},
+		{-1, "? dB"},
+	} {
+		assert.Equal(t, tc.want, FormatDB(tc.ratio), "ratio %v", tc.ratio)
+	}
+}
+
+// TestFormatDBOfAToneAgainstSilence: a pure tone against a candidate with
+// no power at all prints the cap, not a number.
+func TestFormatDBOfAToneAgainstSilence(t *testing.T) {
+	d := NewToneDetector(100 * time.Millisecond)
+	require.NoError(t, d.WriteFrame(readSamples(t, Tone(880, 0.5), 800)))
+	freq, ratio := d.Dominant(440, 880)
+	require.Equal(t, 880.0, freq)
+	require.Equal(t, "> 90 dB", FormatDB(ratio))
+}

@@ -2,7 +2,6 @@ package call
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -306,13 +305,12 @@ func (a *actor) report() {
 
 // restError turns a failed POST /calls into the call's error.
 func restError(err error) error {
-	var apiErr *ocra.APIError
-	switch {
-	case errors.As(err, &apiErr) && apiErr.Code == ocra.CodeNotFound:
-		return &errs.SinchError{Code: apiErr.Code, Domain: errs.API,
-			Message: "destination user not found: the callee has no registered device online", Err: err}
-	case errors.As(err, &apiErr):
-		return &errs.SinchError{Code: apiErr.Code, Domain: errs.API, Message: "the server refused the call", Err: err}
-	}
-	return &errs.SinchError{Domain: errs.Network, Message: "placing the call failed: check the network", Err: err}
+	serr := ocra.RequestError("placing the call", err, func(code int) string {
+		if code == ocra.CodeNotFound {
+			return "the callee has no registered device online"
+		}
+		return ""
+	})
+	serr.Fatal = false // the call failed, not the client
+	return serr
 }

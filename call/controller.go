@@ -12,16 +12,17 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/internal/dispatch"
 	"github.com/sinch-rtc-go/sinch/internal/errs"
+	"github.com/sinch-rtc-go/sinch/internal/hook"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/session"
 )
 
 func init() {
-	session.NewCallController = func(s session.Session) (any, session.Engine) {
+	hook.Provide(func(s session.Session) (*Controller, session.Engine) {
 		c := newController(s)
 		return c, (*engine)(c)
-	}
+	})
 }
 
 // Destination domains of POST /calls.

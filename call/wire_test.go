@@ -12,7 +12,6 @@ import (
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
-	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -227,7 +226,7 @@ func TestSessionKeySizes(t *testing.T) {
 			in.rec.waitEnded(t)
 
 			require.Eventually(t, func() bool { return len(srv.Reports()) == 2 }, waitTimeout, 10*time.Millisecond)
-			reports := map[string]ocra.CallReport{}
+			reports := map[string]ocratest.CallReport{}
 			for _, r := range srv.Reports() {
 				reports[r.Direction] = r
 			}

@@ -170,7 +170,25 @@ func tokenProblem(err error) string {
 	case errors.Is(err, auth.ErrTokenIssuer), errors.Is(err, auth.ErrTokenSubject):
 		return "token is for another application: check the application key"
 	}
-	return "invalid registration token: " + err.Error()
+	for _, p := range tokenFaults {
+		if errors.Is(err, p.err) {
+			return "invalid registration token: " + p.what
+		}
+	}
+	return "invalid registration token"
+}
+
+// tokenFaults name the other ways a token is refused in a few words; the
+// verifier's own chain of errors says each of them two or three times.
+var tokenFaults = []struct {
+	err  error
+	what string
+}{
+	{auth.ErrTokenMalformed, "it is not a JWT"},
+	{auth.ErrTokenAlgorithm, "its algorithm is not HS256"},
+	{auth.ErrTokenKeyID, "its kid does not name its issue date"},
+	{auth.ErrTokenLifetime, "its lifetime breaks the rules"},
+	{auth.ErrTokenNotYetValid, "it is issued in the future: check the clock of the token's issuer"},
 }
 
 // spendNonce records a token's nonce and reports whether it was unused.

@@ -219,10 +219,64 @@ func (s *Server) Instances(userID string) []InstanceInfo {
 }
 
 // Reports returns the call reports received so far, in arrival order.
-func (s *Server) Reports() []ocra.CallReport {
+func (s *Server) Reports() []CallReport {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.reports)
+	reports := make([]CallReport, len(s.reports))
+	for i, r := range s.reports {
+		reports[i] = publicReport(r)
+	}
+	return reports
+}
+
+// CallReport is the report a client sends when one of its calls ends, as
+// the server received it (POST /calls/{callId}/reports).
+type CallReport struct {
+	ReportID     string         // a random UUID, one per report
+	CallID       string         // the call it reports on
+	Instance     ReportInstance // the reporting instance
+	UserID       string         // its user
+	Direction    string         // "outbound" or "inbound"
+	RemoteUserID string         // whom the call was with
+	StartTime    time.Time
+	EndTime      time.Time
+	Duration     time.Duration // established to ended; zero if never established
+	Result       string        // the end cause, such as "HungUp"
+	Error        string        // the call's error, if any
+}
+
+// ReportInstance names the instance that sent a CallReport.
+type ReportInstance struct {
+	ID       string // as InstanceInfo.ID
+	DeviceID string
+	Version  ClientVersion
+}
+
+// ClientVersion is the software an instance said it runs.
+type ClientVersion struct {
+	OS       string // such as "linux"
+	Platform string // such as "go"
+	SDK      string // the SDK's version, such as sinch.Version
+}
+
+func publicReport(r ocra.CallReport) CallReport {
+	return CallReport{
+		ReportID: r.ReportID,
+		CallID:   r.CallID,
+		Instance: ReportInstance{
+			ID:       r.Instance.ID,
+			DeviceID: r.Instance.DeviceID,
+			Version:  ClientVersion(r.Instance.Version),
+		},
+		UserID:       r.UserID,
+		Direction:    r.Direction,
+		RemoteUserID: r.RemoteUserID,
+		StartTime:    r.StartTime,
+		EndTime:      r.EndTime,
+		Duration:     time.Duration(r.Duration * float64(time.Second)),
+		Result:       r.Result,
+		Error:        r.Error,
+	}
 }
 
 // Disconnect drops the realtime connections of userID's instances, as a

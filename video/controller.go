@@ -1,6 +1,9 @@
 package video
 
-import "github.com/sinch-rtc-go/sinch/internal/settings"
+import (
+	"github.com/sinch-rtc-go/sinch/internal/hook"
+	"github.com/sinch-rtc-go/sinch/internal/settings"
+)
 
 // Controller is a client's video settings: the sources and sinks new video
 // calls get. A call's own source and sink are set on the call. Get it from
@@ -12,11 +15,14 @@ type Controller struct {
 	sinks   settings.Factory[Sink]
 }
 
-// NewController is used by package sinch; applications get their
-// Controller from SinchClient.VideoController. done is closed when the
-// client terminates.
-func NewController(done <-chan struct{}) *Controller {
-	return &Controller{done: done}
+func init() { hook.Provide(newController) }
+
+// newController builds a client's Controller (package sinch gets it
+// through package hook) and the defaults new video calls get from it. done
+// is closed when the client terminates.
+func newController(done <-chan struct{}) (*Controller, settings.Defaults[Source, Sink]) {
+	c := &Controller{done: done}
+	return c, (*defaults)(c)
 }
 
 // SetSourceFactory sets how each new video call gets its local video; f
@@ -39,8 +45,11 @@ func (c *Controller) SetSinkFactory(f func(callID string) Sink) error {
 	return nil
 }
 
+// defaults is the Controller as the call engine sees it.
+type defaults Controller
+
 // SourceFor returns the source a new video call gets, nil for none.
-func (c *Controller) SourceFor(callID string) Source { return c.sources.For(callID) }
+func (d *defaults) SourceFor(callID string) Source { return d.sources.For(callID) }
 
 // SinkFor returns the sink a new video call gets, nil for none.
-func (c *Controller) SinkFor(callID string) Sink { return c.sinks.For(callID) }
+func (d *defaults) SinkFor(callID string) Sink { return d.sinks.For(callID) }

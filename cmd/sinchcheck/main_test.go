@@ -284,7 +284,7 @@ func TestFailuresSayWhatToLookAt(t *testing.T) {
 			setup: func(_ *testing.T, srv *ocratest.Server) setup {
 				return setup{host: srv.URL(), secret: otherSecret}
 			},
-			failed: "register   FAIL: sinch: API error 40103",
+			failed: `register   FAIL: sinch: creating the instance failed with 40103 (token signature invalid`,
 			lookAt: "check the application secret in $" + secretEnv + ", -key, and the user id in the token (-user alice)",
 		},
 		{
@@ -310,7 +310,7 @@ func TestFailuresSayWhatToLookAt(t *testing.T) {
 				srv.InjectFault(ocratest.Fault{Method: http.MethodPost, Path: "/instances", Code: 40101})
 				return setup{host: srv.URL(), secret: srv.ApplicationSecret()}
 			},
-			failed: "API error 40101",
+			failed: `failed with 40101 (`,
 			lookAt: "this machine's clock is more than 15 minutes off",
 		},
 		{

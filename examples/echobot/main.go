@@ -19,7 +19,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"sync"
 	"time"
@@ -124,7 +123,7 @@ func demo(botUser string) error {
 		return fmt.Errorf("the caller heard nothing: %w", err)
 	}
 	freq, ratio := hears.Dominant(440, 880)
-	fmt.Printf("caller: hears %.0f Hz back (%.0f dB above 880 Hz)\n", freq, 10*math.Log10(ratio))
+	fmt.Printf("caller: hears %.0f Hz back (%s above 880 Hz)\n", freq, audio.FormatDB(ratio))
 	if err := c.Hangup(); err != nil {
 		return err
 	}
@@ -134,7 +133,7 @@ func demo(botUser string) error {
 		return errors.New("the call did not end")
 	}
 	if freq != 440 || ratio < 10 {
-		return fmt.Errorf("the echo is %.0f Hz at ratio %.1f, want 440 Hz", freq, ratio)
+		return fmt.Errorf("the echo is %.0f Hz (%s above 880 Hz), want 440 Hz at least 10 dB above it", freq, audio.FormatDB(ratio))
 	}
 	fmt.Println("echobot: OK")
 	return nil

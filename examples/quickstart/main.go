@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"time"
 
@@ -156,9 +155,9 @@ func (p *party) attach(c *call.Call, tone audio.Source) <-chan struct{} {
 // check says which tone this party hears and fails unless it is want.
 func (p *party) check(want float64) error {
 	freq, ratio := p.hears.Dominant(aliceTone, bobTone)
-	p.say("hears %.0f Hz (%.0f dB above the other tone)", freq, 10*math.Log10(ratio))
+	p.say("hears %.0f Hz (%s above the other tone)", freq, audio.FormatDB(ratio))
 	if freq != want || ratio < 10 {
-		return fmt.Errorf("%s heard %.0f Hz at ratio %.1f, want %.0f Hz", p.name, freq, ratio, want)
+		return fmt.Errorf("%s heard %.0f Hz (%s above the other tone), want %.0f Hz at least 10 dB above it", p.name, freq, audio.FormatDB(ratio), want)
 	}
 	return nil
 }

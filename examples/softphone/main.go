@@ -31,7 +31,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"sync"
@@ -159,7 +158,7 @@ func run(ctx context.Context, o options, in io.Reader, out io.Writer) error {
 	fmt.Fprintf(os.Stderr, "softphone: %v, lasted %v; stats %+v\n", d.EndCause, d.Duration.Round(time.Millisecond), c.Stats().Audio)
 	if measure != nil {
 		freq, ratio := measure.Dominant(o.expect/2, o.expect, o.expect*1.5)
-		fmt.Fprintf(os.Stderr, "softphone: heard %.0f Hz, %.0f dB above the others\n", freq, 10*math.Log10(ratio))
+		fmt.Fprintf(os.Stderr, "softphone: heard %.0f Hz, %s above the others\n", freq, audio.FormatDB(ratio))
 		if freq != o.expect || ratio < 10 {
 			return fmt.Errorf("the far end's audio is not a %.0f Hz tone", o.expect)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -44,29 +45,59 @@ func (t ErrorType) String() string {
 
 // SinchError is the error the SDK reports through OnClientFailed and call
 // details. Code and Message keep the server's code and text when the server
-// produced the error.
+// produced the error. Package sinch documents the fields for users.
 type SinchError struct {
 	Code    int
 	Domain  ErrorType
 	Fatal   bool
-	Message string // what happened and what to do
+	Message string // what happened and what to do, one sentence
 	Err     error  // the cause, if any
 }
 
+// Error returns "sinch: " and the message, then the code and the cause when
+// the message does not already give them (see Described). A cause's own
+// "sinch: " prefix is dropped, so the text says it once.
 func (e *SinchError) Error() string {
-	s := "sinch: " + e.Domain.String() + " error"
-	if e.Code != 0 {
-		s += fmt.Sprintf(" %d", e.Code)
+	msg := e.Message
+	if msg == "" {
+		msg = e.Domain.String() + " error"
 	}
-	s += ": " + e.Message
+	s := "sinch: " + msg
+	if _, told := e.Err.(described); told {
+		return s
+	}
+	if e.Code != 0 {
+		s += " (code " + strconv.Itoa(e.Code) + ")"
+	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "sinch: ")
 	}
 	return s
 }
 
 // Unwrap returns the cause.
-func (e *SinchError) Unwrap() error { return e.Err }
+func (e *SinchError) Unwrap() error {
+	if d, ok := e.Err.(described); ok {
+		return d.err
+	}
+	return e.Err
+}
+
+// Described marks err as the cause of a SinchError whose Message already
+// says what err says, with the code: Error then does not repeat it, while
+// errors.Is and errors.As still find it. A copy of the Err field keeps the
+// mark, so a message built on another's Message does not repeat it either.
+func Described(err error) error {
+	if err == nil {
+		return nil
+	}
+	return described{err}
+}
+
+type described struct{ err error }
+
+func (d described) Error() string { return d.err.Error() }
+func (d described) Unwrap() error { return d.err }
 
 // Invalid returns an error for a bad argument that names it.
 func Invalid(format string, args ...any) error {

@@ -111,8 +111,3 @@ type Engine interface {
 	// still in flight are abandoned. Called by Terminate.
 	Shutdown(ctx context.Context)
 }
-
-// NewCallController builds a client's call engine: controller is the
-// *call.Controller handed to the user. It is set by package call's init, so
-// that the client can build one without call exporting a constructor.
-var NewCallController func(s Session) (controller any, engine Engine)

@@ -46,3 +46,10 @@ func Live(done <-chan struct{}, pkg, op string) error {
 		return nil
 	}
 }
+
+// Defaults is a client's audio or video controller as the call engine sees
+// it: the source and the sink a new call gets.
+type Defaults[S, K any] interface {
+	SourceFor(callID string) S
+	SinkFor(callID string) K
+}
