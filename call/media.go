@@ -21,8 +21,9 @@ type streams struct {
 	ctx     context.Context
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
-	pending []remoteTrack // remote tracks that arrived before Established
-	running bool
+	pending []remoteTrack    // remote tracks not played yet
+	running bool             // Established: sending
+	playing bool             // the listeners heard OnCallEstablished: playing
 	audio   *rtc.AudioSender // nil until running
 	video   *rtc.VideoSender // nil without a video source
 }
@@ -196,24 +197,13 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 	if err != nil {
 		return answer, webrtcError("creating the answer", err)
 	}
-	a.localAnswer = &answer // set when the user answers: see startGathering
+	// Gathering, ICE and DTLS start now, while the call rings, so that a
+	// caller that pre-connects (one callee device) has its media up when
+	// the user answers; no media flows before (docs/media.md).
+	if err := a.pc.SetLocalDescription(answer); err != nil {
+		return answer, webrtcError("setting the answer", err)
+	}
 	return answer, nil
-}
-
-// startGathering sets the callee's answer as its local description once
-// the user answers: only then does pion gather candidates (opening its
-// sockets) and start ICE and DTLS, so a call that only rings costs no
-// socket and none of their goroutines.
-func (a *actor) startGathering() error {
-	answer := a.localAnswer
-	if answer == nil {
-		return nil
-	}
-	a.localAnswer = nil
-	if err := a.pc.SetLocalDescription(*answer); err != nil {
-		return webrtcError("setting the answer", err)
-	}
-	return nil
 }
 
 func webrtcError(step string, err error) error {
@@ -289,15 +279,18 @@ func (a *actor) onRemoteTrack(rt remoteTrack) {
 			tl.OnRemoteTrack(a.c, info)
 		}
 	})
-	if a.media.running {
+	if a.media.playing {
 		a.play(rt)
 	} else {
 		a.media.pending = append(a.media.pending, rt)
 	}
 }
 
-// startMedia starts sending, plays the remote tracks that arrived and
-// starts watching the call's quality.
+// startMedia starts sending and watching the call's quality, and plays
+// the remote tracks once the listeners heard OnCallAnswered and
+// OnCallEstablished (startPlaying): a pre-connected caller may already
+// hold the callee's first packets, and no frame reaches a sink before the
+// application was told that the call is answered.
 func (a *actor) startMedia() {
 	m := a.media
 	m.running = true
@@ -318,11 +311,19 @@ func (a *actor) startMedia() {
 			runPipeline(m, c, "video sender", m.video.Run)
 		}
 	}
+	inbox := c.inbox
+	c.s.Post(func() { inbox.push((*actor).startPlaying) }) // after the events emitted so far
+	a.watchQuality()
+}
+
+// startPlaying plays the remote tracks that arrived, and those to come.
+func (a *actor) startPlaying() {
+	m := a.media
+	m.playing = true
 	for _, rt := range m.pending {
 		a.play(rt)
 	}
 	m.pending = nil
-	a.watchQuality()
 }
 
 // runPipeline runs a media pipeline on its own goroutine until the call's media
@@ -457,7 +458,14 @@ const rtpStartGrace = time.Second
 // acceptor that only the blocked startRTP would start. OnTrack fires only
 // after startRTP, so a connection whose DTLS is up or coming up waits for
 // it, bounded by rtpStartGrace for a far end that sends nothing.
+//
+// An unanswered call skips it: no side sends media before the answer, so
+// a pre-connected call that ends while it rings has no packet of a new
+// SSRC to race, and ends at once.
 func (a *actor) awaitRTPStart() {
+	if !a.answered {
+		return
+	}
 	switch a.pc.SCTP().Transport().State() {
 	case webrtc.DTLSTransportStateConnecting, webrtc.DTLSTransportStateConnected:
 	default:

@@ -71,6 +71,9 @@ func TestShortRun(t *testing.T) {
 		assert.Equal(t, want.latency, run.LatencyMS, what)
 		checkLatency(t, what, run.SDK, want.n)
 		p := run.Phases
+		assert.Equal(t, want.n, run.AnswerToEstablished.N, what)
+		assert.Positive(t, run.AnswerToEstablished.MedianMS, what)
+		assert.LessOrEqual(t, run.AnswerToEstablished.MedianMS, run.SDK.MedianMS, "%s: the answer comes after CallUser", what)
 		assert.Positive(t, p.Progressing, what)
 		assert.True(t, p.Progressing <= p.Ringing && p.Ringing <= p.Answered && p.Answered <= p.Established,
 			"%s: the steps of a call come in order: %+v", what, p)
@@ -131,10 +134,10 @@ func TestShortRun(t *testing.T) {
 		assert.Positive(t, idle.GoroutinesPerClient, want)
 	}
 
-	// Per transport: Start, setup, setup / raw, setup with latency, idle
-	// heap; then PubNub / WebSocket, media's two per codec, capacity and
-	// playout.
-	assert.Len(t, r.Targets, 2*5+1+2*2+2, "a target per goal")
+	// Per transport: Start, setup, setup / raw median and p99, setup and
+	// answer to established with latency, idle heap; then PubNub /
+	// WebSocket, media's two per codec, capacity and playout.
+	assert.Len(t, r.Targets, 2*7+1+2*2+2, "a target per goal")
 }
 
 func checkLatency(t *testing.T, what string, l latency, n int) {

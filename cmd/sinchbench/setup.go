@@ -32,6 +32,10 @@ type setupRun struct {
 	// Phases are the medians, in milliseconds, of when the caller's call
 	// reached each step (call.Details), counted from its StartedTime.
 	Phases setupPhases `json:"sdk_phases_ms"`
+	// AnswerToEstablished is from the callee's Answer() to the caller's
+	// OnCallEstablished: the gap a caller feels between the answer and
+	// hearing the callee.
+	AnswerToEstablished latency `json:"answer_to_established"`
 	// RatioRaw* are SDK / raw on loopback; zero when raw pion was not
 	// measured.
 	RatioRawMedian float64 `json:"ratio_raw_median,omitempty"`
@@ -64,11 +68,13 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 	defer release(&err, func() error { return terminateAll(clients) })
 	caller, callee := clients[0], clients[1]
 	calleeEnded := make(chan struct{}, 1)
+	answering := make(chan time.Time, 1) // when the callee called Answer
 	answerCalls(callee, func(c *call.Call) {
 		c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { calleeEnded <- struct{}{} }})
+		answering <- time.Now()
 	})
 
-	var took []time.Duration
+	var took, answerToEstablished []time.Duration
 	var phases [4][]time.Duration
 	for i := range n + 1 {
 		c, d, err := dial(ctx, caller, callee.UserID(), nil)
@@ -76,6 +82,7 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 			return nil, err
 		}
 		details := c.Details()
+		answeredAt := <-answering // the callee answered before the caller was established
 		if err := hangup(ctx, c, calleeEnded); err != nil {
 			return nil, err
 		}
@@ -83,11 +90,12 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 			continue
 		}
 		took = append(took, d)
+		answerToEstablished = append(answerToEstablished, details.EstablishedTime.Sub(answeredAt))
 		for j, t := range []time.Time{details.ProgressedTime, details.RungTime, details.AnsweredTime, details.EstablishedTime} {
 			phases[j] = append(phases[j], t.Sub(details.StartedTime))
 		}
 	}
-	return &setupRun{SDK: summarize(took), Phases: setupPhases{
+	return &setupRun{SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
 		Progressing: summarize(phases[0]).MedianMS,
 		Ringing:     summarize(phases[1]).MedianMS,
 		Answered:    summarize(phases[2]).MedianMS,
