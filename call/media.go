@@ -113,12 +113,20 @@ func (a *actor) newPeerConnection() error {
 	return nil
 }
 
-// peerConfig is the client's peer connection configuration without the
-// ICE servers that no peer connection could use (Build refuses such
+// peerConfig is the client's peer connection configuration, with the
+// process's shared DTLS certificate (rtc.Certificate), without the ICE
+// servers that no peer connection could use (Build refuses such
 // entries of the app; these came from the server): one bad entry must not
 // fail every call.
 func (a *actor) peerConfig() webrtc.Configuration {
 	cfg := a.c.s.PeerConfig()
+	if len(cfg.Certificates) == 0 { // else pion makes a key and a certificate per call
+		if cert, err := rtc.Certificate(); err == nil {
+			cfg.Certificates = []webrtc.Certificate{cert}
+		} else {
+			a.c.log.Debug("no shared DTLS certificate: the peer connection makes its own", "err", err)
+		}
+	}
 	var refused []error
 	cfg.ICEServers, refused = rtc.ValidICEServers(cfg.ICEServers)
 	for _, err := range refused {

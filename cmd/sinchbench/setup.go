@@ -28,7 +28,10 @@ type setupRun struct {
 	// LatencyMS is what the server added to each REST reply and each
 	// realtime delivery; zero on plain loopback.
 	LatencyMS float64 `json:"latency_ms"`
-	SDK       latency `json:"sdk"`
+	// RingMS is how long the callee let each call ring before answering;
+	// zero: it answered at once, in OnIncomingCall.
+	RingMS float64 `json:"ring_ms,omitempty"`
+	SDK    latency `json:"sdk"`
 	// Phases are the medians, in milliseconds, of when the caller's call
 	// reached each step (call.Details), counted from its StartedTime.
 	Phases setupPhases `json:"sdk_phases_ms"`
@@ -56,9 +59,10 @@ type setupPhases struct {
 }
 
 // measureSetup places n calls one after another between two clients of a
-// server made with opts (and one call before them, not counted, to warm up); the callee answers in
-// OnIncomingCall. Each call is hung up, on both sides, before the next.
-func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setupRun, err error) {
+// server made with opts (and one call before them, not counted, to warm
+// up); the callee answers in OnIncomingCall, or after letting the call ring
+// for ring. Each call is hung up, on both sides, before the next.
+func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocratest.Option) (_ *setupRun, err error) {
 	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
 	clients, _, err := startClients(ctx, srv, "setup", 2, 2)
@@ -69,10 +73,25 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 	caller, callee := clients[0], clients[1]
 	calleeEnded := make(chan struct{}, 1)
 	answering := make(chan time.Time, 1) // when the callee called Answer
-	answerCalls(callee, func(c *call.Call) {
+	listen := func(c *call.Call) {
 		c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { calleeEnded <- struct{}{} }})
-		answering <- time.Now()
-	})
+	}
+	if ring > 0 {
+		callee.CallController().AddListener(&call.ControllerListenerFuncs{
+			OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
+				listen(c)
+				time.AfterFunc(ring, func() {
+					answering <- time.Now()
+					_ = c.Answer() // it fails only if the call already ended, which the caller sees
+				})
+			},
+		})
+	} else {
+		answerCalls(callee, func(c *call.Call) {
+			listen(c)
+			answering <- time.Now()
+		})
+	}
 
 	var took, answerToEstablished []time.Duration
 	var phases [4][]time.Duration
@@ -95,7 +114,7 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 			phases[j] = append(phases[j], t.Sub(details.StartedTime))
 		}
 	}
-	return &setupRun{SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
+	return &setupRun{RingMS: ms(ring), SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
 		Progressing: summarize(phases[0]).MedianMS,
 		Ringing:     summarize(phases[1]).MedianMS,
 		Answered:    summarize(phases[2]).MedianMS,
