@@ -205,13 +205,19 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 	if err != nil {
 		return answer, webrtcError("creating the answer", err)
 	}
-	// Gathering, ICE and DTLS start now, while the call rings, so that a
-	// caller that pre-connects (one callee device) has its media up when
-	// the user answers; no media flows before (docs/media.md).
-	if err := a.pc.SetLocalDescription(answer); err != nil {
-		return answer, webrtcError("setting the answer", err)
-	}
 	return answer, nil
+}
+
+// startGathering sets the callee's answer as its local description:
+// gathering, ICE and DTLS start while the call rings, so that a caller
+// that pre-connects (one callee device) has its media up when the user
+// answers; no media flows before (docs/media.md). It runs after the Ack
+// went out, so that the caller gets the answer without waiting for it.
+func (a *actor) startGathering(answer webrtc.SessionDescription) error {
+	if err := a.pc.SetLocalDescription(answer); err != nil {
+		return webrtcError("setting the answer", err)
+	}
+	return nil
 }
 
 func webrtcError(step string, err error) error {

@@ -435,6 +435,12 @@ func (a *actor) join(d *device) {
 		}
 		a.addCandidates(d.candidates)
 	}
+	// Answered (and, pre-connected, Established) first: telling the other
+	// devices is a publish, a round trip that the caller need not wait for.
+	a.onAnswered()
+	if a.ended {
+		return
+	}
 	fi := d.fi
 	if fi == "" {
 		fi = mxp.FI(d.instance, mxp.DefaultSubInstance)
@@ -444,7 +450,6 @@ func (a *actor) join(d *device) {
 	if err := a.sendNow(a.virtual, "", joined); err != nil {
 		a.c.log.Info("other devices were not told of the answer", "err", err)
 	}
-	a.onAnswered()
 }
 
 // remoteError is the error of a call that an Error message failed.
@@ -548,6 +553,9 @@ func (a *actor) startInbound(in *invite) {
 		if ack, err = sdpMessage(mxp.Ack, answer); err == nil {
 			err = a.sendNow(a.peer.channel, a.peer.fi, ack)
 		}
+	}
+	if err == nil {
+		err = a.startGathering(answer)
 	}
 	if err != nil {
 		a.fail(err)

@@ -34,12 +34,17 @@ func MediaIDs(sdp string) []string {
 }
 
 // CheckAnswer returns why answer cannot answer an offer whose media
-// sections have the mids offerMIDs: other sections (their count or mids,
-// in order), or no ICE credentials or DTLS fingerprint. nil: it may.
+// sections have the mids offerMIDs: other sections (their count, or a mid
+// that is not the offer's at that place; a section without a=mid is taken
+// by its place), or no ICE credentials or DTLS fingerprint. nil: it may.
 // WebRTC still has the last word when the answer is applied.
 func CheckAnswer(offerMIDs []string, answer string) error {
 	mids := MediaIDs(answer)
-	if !slices.Equal(mids, offerMIDs) {
+	same := len(mids) == len(offerMIDs)
+	for i := 0; same && i < len(mids); i++ {
+		same = mids[i] == "" || mids[i] == offerMIDs[i]
+	}
+	if !same {
 		return fmt.Errorf("the answer's media sections %q are not the offer's %q", mids, offerMIDs)
 	}
 	var ufrag, pwd, fingerprint bool

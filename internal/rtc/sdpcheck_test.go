@@ -39,6 +39,8 @@ func TestCheckAnswer(t *testing.T) {
 	// An answer to another offer (audio only) does not answer this one.
 	assert.Error(t, CheckAnswer(mids[:1], answer))
 	assert.Error(t, CheckAnswer([]string{"audio", "video"}, answer), "other mids")
+	noMID := strings.ReplaceAll(answer, "a=mid:", "a=x-mid:")
+	assert.NoError(t, CheckAnswer(mids, noMID), "sections without a mid are taken by their place")
 	noFingerprint := strings.ReplaceAll(answer, "a=fingerprint:", "a=x-fingerprint:")
 	assert.ErrorContains(t, CheckAnswer(mids, noFingerprint), "fingerprint")
 	noUfrag := strings.ReplaceAll(answer, "a=ice-ufrag:", "a=x-ufrag:")
