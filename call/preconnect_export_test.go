@@ -22,7 +22,7 @@ func MediaStateOf(c *Call) (MediaState, error) {
 		st.Connection = a.pc.ConnectionState()
 		st.Remote = a.pc.RemoteDescription() != nil
 		for _, s := range a.pc.GetStats() {
-			if _, ok := s.(webrtc.ICECandidateStats); ok && s.(webrtc.ICECandidateStats).Type == webrtc.StatsTypeRemoteCandidate {
+			if cs, ok := s.(webrtc.ICECandidateStats); ok && cs.Type == webrtc.StatsTypeRemoteCandidate {
 				st.RemoteCandidates++
 			}
 		}
