@@ -38,9 +38,16 @@ type actor struct {
 	videoPaused bool // PauseVideo is in force
 
 	rtpStarted chan struct{} // closed by pion's OnTrack; see awaitRTPStart
-	// localAnswer: inbound, the answer sent in the Ack, set as the local
-	// description when the user answers (startGathering).
-	localAnswer *webrtc.SessionDescription
+	// mids are the media sections of the call's offer: an answer or a
+	// candidate naming others is dropped.
+	mids []string
+	// callees: outbound, the callee devices of the call initiation
+	// response; nil when it named none (any device is then taken).
+	callees map[string]bool
+	// preconnected: outbound, the only callee device, whose answer is the
+	// peer connection's remote description since its Ack: ICE and DTLS
+	// run while the call rings (docs/media.md). nil otherwise.
+	preconnected *device
 
 	key      []byte // the call's session key; nil until known
 	self     peer   // this instance as the call knows it, kept if the client's is replaced
@@ -164,10 +171,6 @@ func (a *actor) onAnswered() {
 	a.gathered = nil
 	if a.c.dir == Inbound {
 		a.ctl.stopRinging(a.c)
-		if err := a.startGathering(); err != nil {
-			a.fail(err)
-			return
-		}
 	}
 	a.setState(Answered)
 	setup := a.timeouts().Setup

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sinch-rtc-go/sinch"
@@ -245,32 +244,4 @@ func TestMaxIncomingCalls(t *testing.T) {
 	again, againEnded := ringing(t, alice, incoming, 1)
 	require.Len(t, again, 1, "the slot is free again")
 	require.Empty(t, againEnded)
-}
-
-// TestRingingCallGathersNoCandidates: the callee builds its peer
-// connection for the Ack (which carries its SDP answer), but gathers ICE
-// candidates only once the user answers: a ringing call opens no socket,
-// allocates nothing on TURN servers and tells an unanswered caller none of
-// the callee's addresses. Answered, the call connects as before.
-func TestRingingCallGathersNoCandidates(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
-	alice := startClient(t, srv, "alice")
-	bob := startClient(t, srv, "bob")
-	incoming := onIncoming(bob, nil)
-	out, outRec := dial(t, alice, "bob", nil)
-	in := next(t, incoming)
-	// Ringing: OnIncomingCall comes after the Ack was sent.
-	st, err := call.ICEGatheringState(in.call)
-	require.NoError(t, err)
-	require.Equal(t, webrtc.ICEGatheringStateNew, st, "a ringing call gathers candidates")
-
-	require.NoError(t, in.call.Answer())
-	outRec.waitEstablished(t)
-	in.rec.waitEstablished(t)
-	st, err = call.ICEGatheringState(in.call)
-	require.NoError(t, err)
-	require.NotEqual(t, webrtc.ICEGatheringStateNew, st)
-	require.NoError(t, out.Hangup())
-	in.rec.waitEnded(t)
 }

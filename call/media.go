@@ -21,8 +21,9 @@ type streams struct {
 	ctx     context.Context
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
-	pending []remoteTrack // remote tracks that arrived before Established
-	running bool
+	pending []remoteTrack    // remote tracks not played yet
+	running bool             // Established: sending
+	playing bool             // the listeners heard OnCallEstablished: playing
 	audio   *rtc.AudioSender // nil until running
 	video   *rtc.VideoSender // nil without a video source
 }
@@ -118,12 +119,20 @@ func (a *actor) newPeerConnection() error {
 	return nil
 }
 
-// peerConfig is the client's peer connection configuration without the
-// ICE servers that no peer connection could use (Build refuses such
+// peerConfig is the client's peer connection configuration, with the
+// process's shared DTLS certificate (rtc.Certificate), without the ICE
+// servers that no peer connection could use (Build refuses such
 // entries of the app; these came from the server): one bad entry must not
 // fail every call.
 func (a *actor) peerConfig() webrtc.Configuration {
 	cfg := a.c.s.PeerConfig()
+	if len(cfg.Certificates) == 0 { // else pion makes a key and a certificate per call
+		if cert, err := rtc.Certificate(); err == nil {
+			cfg.Certificates = []webrtc.Certificate{cert}
+		} else {
+			a.c.log.Debug("no shared DTLS certificate: the peer connection makes its own", "err", err)
+		}
+	}
 	var refused []error
 	cfg.ICEServers, refused = rtc.ValidICEServers(cfg.ICEServers)
 	for _, err := range refused {
@@ -202,21 +211,16 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 	if err != nil {
 		return answer, webrtcError("creating the answer", err)
 	}
-	a.localAnswer = &answer // set when the user answers: see startGathering
 	return answer, nil
 }
 
-// startGathering sets the callee's answer as its local description once
-// the user answers: only then does pion gather candidates (opening its
-// sockets) and start ICE and DTLS, so a call that only rings costs no
-// socket and none of their goroutines.
-func (a *actor) startGathering() error {
-	answer := a.localAnswer
-	if answer == nil {
-		return nil
-	}
-	a.localAnswer = nil
-	if err := a.pc.SetLocalDescription(*answer); err != nil {
+// startGathering sets the callee's answer as its local description:
+// gathering, ICE and DTLS start while the call rings, so that a caller
+// that pre-connects (one callee device) has its media up when the user
+// answers; no media flows before (docs/media.md). It runs after the Ack
+// went out, so that the caller gets the answer without waiting for it.
+func (a *actor) startGathering(answer webrtc.SessionDescription) error {
+	if err := a.pc.SetLocalDescription(answer); err != nil {
 		return webrtcError("setting the answer", err)
 	}
 	return nil
@@ -295,15 +299,18 @@ func (a *actor) onRemoteTrack(rt remoteTrack) {
 			tl.OnRemoteTrack(a.c, info)
 		}
 	})
-	if a.media.running {
+	if a.media.playing {
 		a.play(rt)
 	} else {
 		a.media.pending = append(a.media.pending, rt)
 	}
 }
 
-// startMedia starts sending, plays the remote tracks that arrived and
-// starts watching the call's quality.
+// startMedia starts sending and watching the call's quality, and plays
+// the remote tracks once the listeners heard OnCallAnswered and
+// OnCallEstablished (startPlaying): a pre-connected caller may already
+// hold the callee's first packets, and no frame reaches a sink before the
+// application was told that the call is answered.
 func (a *actor) startMedia() {
 	m := a.media
 	m.running = true
@@ -324,11 +331,19 @@ func (a *actor) startMedia() {
 			runPipeline(m, c, "video sender", m.video.Run)
 		}
 	}
+	inbox := c.inbox
+	c.s.Post(func() { inbox.Push((*actor).startPlaying) }) // after the events emitted so far
+	a.watchQuality()
+}
+
+// startPlaying plays the remote tracks that arrived, and those to come.
+func (a *actor) startPlaying() {
+	m := a.media
+	m.playing = true
 	for _, rt := range m.pending {
 		a.play(rt)
 	}
 	m.pending = nil
-	a.watchQuality()
 }
 
 // runPipeline runs a media pipeline on its own goroutine until the call's media
@@ -464,7 +479,14 @@ const rtpStartGrace = time.Second
 // acceptor that only the blocked startRTP would start. OnTrack fires only
 // after startRTP, so a connection whose DTLS is up or coming up waits for
 // it, bounded by rtpStartGrace for a far end that sends nothing.
+//
+// An unanswered call skips it: no side sends media before the answer, so
+// a pre-connected call that ends while it rings has no packet of a new
+// SSRC to race, and ends at once.
 func (a *actor) awaitRTPStart() {
+	if !a.answered {
+		return
+	}
 	switch a.pc.SCTP().Transport().State() {
 	case webrtc.DTLSTransportStateConnecting, webrtc.DTLSTransportStateConnected:
 	default:

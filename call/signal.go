@@ -78,6 +78,7 @@ func (a *actor) startOutbound(req ocra.CreateCallRequest) {
 		a.fail(err)
 		return
 	}
+	a.mids = rtc.MediaIDs(offer.SDP)
 	req.SDP = ocra.SessionDescription{Type: offer.Type.String(), SDP: offer.SDP}
 	rest, cr := a.c.s.REST()
 	resp, err := rest.CreateCall(a.ctl.ctx, cr, req) // bounded by RequestTimeout in the REST client
@@ -96,6 +97,15 @@ func (a *actor) startOutbound(req ocra.CreateCallRequest) {
 	}
 	a.key, a.routed = key, true
 	a.virtual = resp.MXPSignalChannel
+	for _, in := range resp.Instances {
+		if in.ID == "" {
+			continue
+		}
+		if a.callees == nil {
+			a.callees = make(map[string]bool, len(resp.Instances))
+		}
+		a.callees[in.ID] = true
+	}
 	a.setState(Progressing)
 	for _, cand := range a.localICE {
 		if a.sendCandidate(cand); a.ended {
@@ -265,8 +275,9 @@ func (a *actor) receiveAsCallee(m *mxp.Message) {
 
 // device returns the record of the callee instance that sent m, updated
 // from m, creating it while there is room; nil once the call is answered,
-// and for a new device whose message names no signal channel (fs), as
-// nothing could be sent to it.
+// for a device the call initiation response did not name, and for a new
+// device whose message names no signal channel (fs), as nothing could be
+// sent to it.
 func (a *actor) device(m *mxp.Message) *device {
 	if a.answered {
 		return nil // the other devices are told to stop
@@ -274,7 +285,8 @@ func (a *actor) device(m *mxp.Message) *device {
 	from := m.SenderInstance()
 	d := a.devices[from]
 	if d == nil {
-		if from == "" || m.FromSignalChannel == "" || len(a.devices) >= maxDevices {
+		if from == "" || m.FromSignalChannel == "" || len(a.devices) >= maxDevices ||
+			(a.callees != nil && !a.callees[from]) {
 			return nil
 		}
 		d = &device{peer: peer{instance: from}}
@@ -284,16 +296,25 @@ func (a *actor) device(m *mxp.Message) *device {
 	return d
 }
 
-// onAck: a callee device got the call and sent its answer. The device gets
-// the candidates gathered so far, addressed to it: what went to the call's
-// channel before it listened is lost to it, and a 1.x device takes
-// candidates only after its Ack (docs/sinch-rtc-1x.md section 10, 7). A
-// Join of that device that came first is handled now.
+// onAck: a callee device got the call and sent its answer. An answer that
+// does not answer the offer is dropped. When the device is the call's only
+// one, its answer becomes the remote description at once (preconnect).
+// The device gets the candidates gathered so far, addressed to it: what
+// went to the call's channel before it listened is lost to it, and a 1.x
+// device takes candidates only after its Ack (docs/sinch-rtc-1x.md section
+// 10, 7). A Join of that device that came first is handled now.
 func (a *actor) onAck(m *mxp.Message) {
 	answer, err := rtc.ParseDescription(m.Body, webrtc.SDPTypeAnswer)
+	if err == nil {
+		err = rtc.CheckAnswer(a.mids, answer.SDP)
+	}
 	d := a.device(m)
 	if err != nil || d == nil || d.answer != nil {
-		a.c.log.Debug("dropping an Ack", "from", m.SenderInstance(), "err", err)
+		a.c.log.Debug("dropping an Ack", "from", m.SenderInstance(), "known", d != nil, "err", err)
+		return
+	}
+	if err := a.preconnect(d, answer); err != nil {
+		a.c.log.Debug("dropping an Ack whose answer WebRTC refused", "from", d.instance, "err", err)
 		return
 	}
 	d.answer = &answer
@@ -324,21 +345,58 @@ func (a *actor) sendGathered(d *device) {
 	}
 }
 
-// onRemoteCandidate adds a candidate of the peer, or keeps one of a
-// callee device that has not answered.
-func (a *actor) onRemoteCandidate(m *mxp.Message, fromPeer bool) {
-	cand, err := rtc.ParseCandidate(m.Body)
-	if err != nil {
-		a.c.log.Debug("dropping a PeerEvent", "err", err)
-		return
+// preconnect makes answer, of device d, the remote description when d is
+// the only callee device of the call initiation response: ICE and DTLS
+// then run while the call rings, and the call is established as soon as
+// the device joins. No media flows before (startMedia runs at
+// Established). With several devices, or none named, nothing happens: the
+// answer of the device that joins is applied then (docs/media.md).
+func (a *actor) preconnect(d *device, answer webrtc.SessionDescription) error {
+	if len(a.callees) != 1 || a.preconnected != nil {
+		return nil
 	}
-	if fromPeer {
+	if err := a.pc.SetRemoteDescription(answer); err != nil {
+		return err
+	}
+	a.preconnected = d
+	a.addCandidates(d.candidates)
+	d.candidates = nil
+	a.c.log.Debug("connecting media while the call rings", "device", d.instance)
+	return nil
+}
+
+// addCandidates adds remote candidates to the peer connection.
+func (a *actor) addCandidates(cands []webrtc.ICECandidateInit) {
+	for _, cand := range cands {
 		if err := a.pc.AddICECandidate(cand); err != nil {
 			a.c.log.Debug("ICE candidate refused", "err", err)
 		}
+	}
+}
+
+// onRemoteCandidate adds a candidate of the peer or of the pre-connected
+// device, or keeps one of a callee device that has not answered. A
+// candidate for a media section the offer does not have is dropped.
+func (a *actor) onRemoteCandidate(m *mxp.Message, fromPeer bool) {
+	cand, err := rtc.ParseCandidate(m.Body)
+	if err == nil && !rtc.CandidateInMedia(a.mids, cand) {
+		err = errors.New("the candidate names a media section the offer does not have")
+	}
+	if err != nil {
+		a.c.log.Debug("dropping a PeerEvent", "from", m.SenderInstance(), "err", err)
 		return
 	}
-	if d := a.device(m); d != nil && len(d.candidates) < maxDeviceCandidates {
+	if fromPeer {
+		a.addCandidates([]webrtc.ICECandidateInit{cand})
+		return
+	}
+	d := a.device(m)
+	switch {
+	case d == nil:
+		a.c.log.Debug("dropping a candidate of an unknown device, or after the answer", "from", m.SenderInstance())
+	case d == a.preconnected:
+		a.addCandidates([]webrtc.ICECandidateInit{cand})
+	case len(d.candidates) < maxDeviceCandidates:
 		d.candidates = append(d.candidates, cand)
 	}
 }
@@ -363,15 +421,19 @@ func (a *actor) onJoin(m *mxp.Message) {
 func (a *actor) join(d *device) {
 	a.peer = d.peer
 	a.devices = nil
-	if err := a.pc.SetRemoteDescription(*d.answer); err != nil {
-		a.answered = true // the chosen device gets the Leave
-		a.fail(fmt.Errorf("the callee's answer was refused: %w", err))
-		return
-	}
-	for _, cand := range d.candidates {
-		if err := a.pc.AddICECandidate(cand); err != nil {
-			a.c.log.Debug("ICE candidate refused", "err", err)
+	if d != a.preconnected {
+		if err := a.pc.SetRemoteDescription(*d.answer); err != nil {
+			a.answered = true // the chosen device gets the Leave
+			a.fail(fmt.Errorf("the callee's answer was refused: %w", err))
+			return
 		}
+		a.addCandidates(d.candidates)
+	}
+	// Answered (and, pre-connected, Established) first: telling the other
+	// devices is a publish, a round trip that the caller need not wait for.
+	a.onAnswered()
+	if a.ended {
+		return
 	}
 	fi := d.fi
 	if fi == "" {
@@ -382,7 +444,6 @@ func (a *actor) join(d *device) {
 	if err := a.sendNow(a.virtual, "", joined); err != nil {
 		a.c.log.Info("other devices were not told of the answer", "err", err)
 	}
-	a.onAnswered()
 }
 
 // remoteError is the error of a call that an Error message failed.
@@ -478,6 +539,7 @@ func (c *Controller) handleInvite(callID, payload string) {
 // call to the caller and lets it ring.
 func (a *actor) startInbound(in *invite) {
 	a.key, a.routed, a.peer, a.self = in.key, true, in.caller, a.localInstance()
+	a.mids = rtc.MediaIDs(in.offer.SDP)
 	a.timer.arm(a, a.timeouts().InboundNoAnswer, func() { a.end(NoAnswer, nil, false) })
 	answer, err := a.answerOffer(in.offer)
 	if err == nil {
@@ -485,6 +547,9 @@ func (a *actor) startInbound(in *invite) {
 		if ack, err = sdpMessage(mxp.Ack, answer); err == nil {
 			err = a.sendNow(a.peer.channel, a.peer.fi, ack)
 		}
+	}
+	if err == nil {
+		err = a.startGathering(answer)
 	}
 	if err != nil {
 		a.fail(err)

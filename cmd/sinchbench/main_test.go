@@ -59,7 +59,7 @@ func TestShortRun(t *testing.T) {
 	require.NotNil(t, s)
 	require.NotNil(t, s.Raw)
 	checkLatency(t, "raw setup", *s.Raw, 3)
-	require.Len(t, s.Runs, 4, "loopback and latency setup per transport")
+	require.Len(t, s.Runs, 6, "loopback, latency, and latency with ringing setup per transport")
 	for i, want := range []struct {
 		transport string
 		latency   float64
@@ -71,6 +71,9 @@ func TestShortRun(t *testing.T) {
 		assert.Equal(t, want.latency, run.LatencyMS, what)
 		checkLatency(t, what, run.SDK, want.n)
 		p := run.Phases
+		assert.Equal(t, want.n, run.AnswerToEstablished.N, what)
+		assert.Positive(t, run.AnswerToEstablished.MedianMS, what)
+		assert.LessOrEqual(t, run.AnswerToEstablished.MedianMS, run.SDK.MedianMS, "%s: the answer comes after CallUser", what)
 		assert.Positive(t, p.Progressing, what)
 		assert.True(t, p.Progressing <= p.Ringing && p.Ringing <= p.Answered && p.Answered <= p.Established,
 			"%s: the steps of a call come in order: %+v", what, p)
@@ -88,6 +91,17 @@ func TestShortRun(t *testing.T) {
 	}
 	assert.InDelta(t, s.Runs[0].SDK.MedianMS/s.Runs[1].SDK.MedianMS, s.RatioPubNubMedian, 1e-9)
 	assert.Positive(t, s.RatioPubNubP99)
+	for i, transport := range []string{transportPubNub, transportWebSocket} {
+		run := s.Runs[4+i]
+		what := transport + " setup with latency and ringing"
+		assert.Equal(t, transport, run.Transport, what)
+		assert.Equal(t, 5.0, run.LatencyMS, what)
+		assert.Equal(t, 20.0, run.RingMS, what)
+		checkLatency(t, what, run.SDK, 2)
+		assert.Equal(t, 2, run.AnswerToEstablished.N, what)
+		assert.Positive(t, run.AnswerToEstablished.MedianMS, what)
+		assert.Greater(t, run.SDK.MedianMS, run.RingMS, "%s: setup includes the ringing", what)
+	}
 
 	require.Len(t, r.Media, 2, "Opus and PCMU")
 	for i, codec := range []string{codecOpus, codecPCMU} {
@@ -131,10 +145,11 @@ func TestShortRun(t *testing.T) {
 		assert.Positive(t, idle.GoroutinesPerClient, want)
 	}
 
-	// Per transport: Start, setup, setup / raw, setup with latency, idle
-	// heap; then PubNub / WebSocket, media's two per codec, capacity and
-	// playout.
-	assert.Len(t, r.Targets, 2*5+1+2*2+2, "a target per goal")
+	// Per transport: Start, setup, setup / raw median and p99, setup and
+	// answer to established with latency, answer to established with
+	// latency and ringing, idle heap; then PubNub / WebSocket, media's two
+	// per codec, capacity and playout.
+	assert.Len(t, r.Targets, 2*8+1+2*2+2, "a target per goal")
 }
 
 func checkLatency(t *testing.T, what string, l latency, n int) {

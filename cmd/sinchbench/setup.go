@@ -28,10 +28,17 @@ type setupRun struct {
 	// LatencyMS is what the server added to each REST reply and each
 	// realtime delivery; zero on plain loopback.
 	LatencyMS float64 `json:"latency_ms"`
-	SDK       latency `json:"sdk"`
+	// RingMS is how long the callee let each call ring before answering;
+	// zero: it answered at once, in OnIncomingCall.
+	RingMS float64 `json:"ring_ms,omitempty"`
+	SDK    latency `json:"sdk"`
 	// Phases are the medians, in milliseconds, of when the caller's call
 	// reached each step (call.Details), counted from its StartedTime.
 	Phases setupPhases `json:"sdk_phases_ms"`
+	// AnswerToEstablished is from the callee's Answer() to the caller's
+	// OnCallEstablished: the gap a caller feels between the answer and
+	// hearing the callee.
+	AnswerToEstablished latency `json:"answer_to_established"`
 	// RatioRaw* are SDK / raw on loopback; zero when raw pion was not
 	// measured.
 	RatioRawMedian float64 `json:"ratio_raw_median,omitempty"`
@@ -52,9 +59,10 @@ type setupPhases struct {
 }
 
 // measureSetup places n calls one after another between two clients of a
-// server made with opts (and one call before them, not counted, to warm up); the callee answers in
-// OnIncomingCall. Each call is hung up, on both sides, before the next.
-func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setupRun, err error) {
+// server made with opts (and one call before them, not counted, to warm
+// up); the callee answers in OnIncomingCall, or after letting the call ring
+// for ring. Each call is hung up, on both sides, before the next.
+func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocratest.Option) (_ *setupRun, err error) {
 	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
 	clients, _, err := startClients(ctx, srv, "setup", 2, 2)
@@ -64,11 +72,28 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 	defer release(&err, func() error { return terminateAll(clients) })
 	caller, callee := clients[0], clients[1]
 	calleeEnded := make(chan struct{}, 1)
-	answerCalls(callee, func(c *call.Call) {
+	answering := make(chan time.Time, 1) // when the callee called Answer
+	listen := func(c *call.Call) {
 		c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { calleeEnded <- struct{}{} }})
-	})
+	}
+	if ring > 0 {
+		callee.CallController().AddListener(&call.ControllerListenerFuncs{
+			OnIncomingCallFunc: func(_ *call.Controller, c *call.Call) {
+				listen(c)
+				time.AfterFunc(ring, func() {
+					answering <- time.Now()
+					_ = c.Answer() // it fails only if the call already ended, which the caller sees
+				})
+			},
+		})
+	} else {
+		answerCalls(callee, func(c *call.Call) {
+			listen(c)
+			answering <- time.Now()
+		})
+	}
 
-	var took []time.Duration
+	var took, answerToEstablished []time.Duration
 	var phases [4][]time.Duration
 	for i := range n + 1 {
 		c, d, err := dial(ctx, caller, callee.UserID(), nil)
@@ -76,6 +101,7 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 			return nil, err
 		}
 		details := c.Details()
+		answeredAt := <-answering // the callee answered before the caller was established
 		if err := hangup(ctx, c, calleeEnded); err != nil {
 			return nil, err
 		}
@@ -83,11 +109,12 @@ func measureSetup(ctx context.Context, n int, opts ...ocratest.Option) (_ *setup
 			continue
 		}
 		took = append(took, d)
+		answerToEstablished = append(answerToEstablished, details.EstablishedTime.Sub(answeredAt))
 		for j, t := range []time.Time{details.ProgressedTime, details.RungTime, details.AnsweredTime, details.EstablishedTime} {
 			phases[j] = append(phases[j], t.Sub(details.StartedTime))
 		}
 	}
-	return &setupRun{SDK: summarize(took), Phases: setupPhases{
+	return &setupRun{RingMS: ms(ring), SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
 		Progressing: summarize(phases[0]).MedianMS,
 		Ringing:     summarize(phases[1]).MedianMS,
 		Answered:    summarize(phases[2]).MedianMS,

@@ -36,10 +36,20 @@ const OpusFmtp = "minptime=10;useinbandfec=1"
 // MimeTypeTelephoneEvent is the MIME type of RFC 4733 DTMF events.
 const MimeTypeTelephoneEvent = "audio/telephone-event"
 
-// Loopback mode ICE timeouts: a test call on 127.0.0.1 fails fast.
+// ICE timeouts. A connection with no check answered for the
+// disconnected timeout is Disconnected, which an established call treats as
+// lost media (its own MediaInactive timeout ends it). ICE never moves to
+// Failed by itself (failed timeout 0): pion's agent fails a connection
+// still checking after disconnected+failed timeouts and drops its
+// candidates for good, yet a callee gathers while its call rings (a
+// pre-connected call, docs/media.md) and its checks may go unanswered for
+// the whole ringing, until the caller applies its answer at Join. The
+// call's own setup timeout bounds a connection that never comes up.
 const (
+	disconnectedTimeout = 5 * time.Second // pion's default
+	keepAlive           = 2 * time.Second // pion's default
+	// Loopback mode: a test call on 127.0.0.1 notices lost media fast.
 	loopbackDisconnectedTimeout = 2 * time.Second
-	loopbackFailedTimeout       = 4 * time.Second
 	loopbackKeepAlive           = 500 * time.Millisecond
 )
 
@@ -196,9 +206,10 @@ func (c Config) settingEngine() webrtc.SettingEngine {
 		loopbacks := loopbackInterfaces()
 		s.SetInterfaceFilter(func(name string) bool { return loopbacks[name] })
 		s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) })
-		s.SetICETimeouts(loopbackDisconnectedTimeout, loopbackFailedTimeout, loopbackKeepAlive)
+		s.SetICETimeouts(loopbackDisconnectedTimeout, 0, loopbackKeepAlive)
 	} else {
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+		s.SetICETimeouts(disconnectedTimeout, 0, keepAlive)
 	}
 	if c.ICETransportPolicy == webrtc.ICETransportPolicyRelay {
 		// Relay candidates only: no better pair can come, so the first relay
