@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/ocratest/web"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/web"
 )
 
 // maxRequestBody is the largest request body the server reads.

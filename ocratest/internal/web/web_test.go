@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sinch-rtc-go/sinch/ocratest/web"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/web"
 )
 
 func TestServe(t *testing.T) {
