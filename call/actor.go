@@ -64,7 +64,6 @@ type actor struct {
 	answered  bool
 	connected bool
 	mediaLost bool // established, and the media connection is down
-	ended     bool
 
 	timer    actorTimer // no answer, setup, media inactive
 	iceTimer actorTimer // outbound: the next ICE restart
@@ -133,7 +132,7 @@ func (a *actor) run() {
 		evs, _ := a.c.inbox.Take()
 		for _, ev := range evs {
 			ev(a)
-			if a.ended {
+			if a.ended() {
 				a.c.inbox.Close() // what is still pending is dropped
 				return
 			}
@@ -223,10 +222,9 @@ func (a *actor) fail(err error) {
 // farewell is set, releases the media, forgets the call, reports it in the
 // background and finally tells the listeners.
 func (a *actor) end(cause EndCause, err error, farewell bool) {
-	if a.ended {
+	if a.ended() {
 		return
 	}
-	a.ended = true
 	a.timer.stop()
 	a.iceTimer.stop()
 	now := time.Now()
@@ -317,3 +315,7 @@ func restError(err error) error {
 	serr.Fatal = false // the call failed, not the client
 	return serr
 }
+
+// ended reports whether the call has ended; only the actor's goroutine
+// calls it.
+func (a *actor) ended() bool { return a.state.current() == Ended }

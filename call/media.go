@@ -273,7 +273,7 @@ func (a *actor) onConnectionState(st webrtc.PeerConnectionState) {
 	case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:
 		a.connected = false
 		switch {
-		case a.c.State() == Established:
+		case a.state.current() == Established:
 			a.onMediaLost()
 		case st == webrtc.PeerConnectionStateFailed && a.answered:
 			a.fail(&errs.SinchError{Domain: errs.Network,
@@ -427,7 +427,7 @@ func (a *actor) watchQuality() {
 
 // sendDTMF queues DTMF keys on the established call's audio.
 func (a *actor) sendDTMF(keys string) error {
-	if a.c.State() != Established || a.media == nil || a.media.audio == nil {
+	if a.state.current() != Established || a.media == nil || a.media.audio == nil {
 		return invalidOp("cannot send DTMF on call %s: it is not established", a.c.id)
 	}
 	if err := a.media.audio.SendDTMF(keys); err != nil {

@@ -87,7 +87,7 @@ func sendFarewells(ctx context.Context, farewells []farewell, log *slog.Logger) 
 // signalling (a hangup there ends it here as lost media, Inactive).
 func (a *actor) onChannelRestored(instanceChanged bool) {
 	switch {
-	case instanceChanged && a.c.State() != Established:
+	case instanceChanged && a.state.current() != Established:
 		a.fail(&errs.SinchError{Domain: errs.Network,
 			Message: "the server lost this client's registration while the call was being set up, and its signalling with it: call again"})
 	case instanceChanged:

@@ -108,7 +108,7 @@ func (a *actor) startOutbound(req ocra.CreateCallRequest) {
 	}
 	a.setState(Progressing)
 	for _, cand := range a.localICE {
-		if a.sendCandidate(cand); a.ended {
+		if a.sendCandidate(cand); a.ended() {
 			return
 		}
 	}
@@ -319,7 +319,7 @@ func (a *actor) onAck(m *mxp.Message) {
 	}
 	d.answer = &answer
 	a.sendGathered(d)
-	if a.c.State() == Progressing {
+	if a.state.current() == Progressing {
 		a.setState(Ringing)
 	}
 	if d.joined {
@@ -432,7 +432,7 @@ func (a *actor) join(d *device) {
 	// Answered (and, pre-connected, Established) first: telling the other
 	// devices is a publish, a round trip that the caller need not wait for.
 	a.onAnswered()
-	if a.ended {
+	if a.ended() {
 		return
 	}
 	fi := d.fi
@@ -560,7 +560,7 @@ func (a *actor) startInbound(in *invite) {
 
 // answer: the local user answers the ringing inbound call.
 func (a *actor) answer() error {
-	if s := a.c.State(); s != Ringing {
+	if s := a.state.current(); s != Ringing {
 		return invalidOp("cannot answer call %s: it is %v, not ringing", a.c.id, s)
 	}
 	a.stampAccepted()
