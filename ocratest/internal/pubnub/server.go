@@ -32,6 +32,7 @@
 package pubnub
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/rand"
 	"encoding/json"
@@ -240,7 +241,10 @@ func (s *Server) publish(space keyspace, ch string, data json.RawMessage, publis
 	}
 	var direct []*listener
 	var text string
-	isText := json.Unmarshal(data, &text) == nil && len(data) > 0 && data[0] == '"'
+	isText := false
+	if len(c.listeners) > 0 { // decoded only for the server's own receivers
+		isText = len(data) > 0 && data[0] == '"' && json.Unmarshal(data, &text) == nil
+	}
 	for _, l := range c.listeners {
 		switch {
 		case !isText:
@@ -475,7 +479,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer s.wg.Done()
 
-	seg, ok := segments(r.URL.EscapedPath())
+	seg, ok := segments(requestPath(r))
 	if !ok {
 		writeError(w, http.StatusBadRequest, "Invalid Path")
 		return
@@ -501,6 +505,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusNotFound, "Not Found")
 	}
+}
+
+// requestPath is the escaped path of r as the client sent it: a publish
+// carries its message there, so it is taken from the request line rather
+// than escaped again from the parsed URL.
+func requestPath(r *http.Request) string {
+	p, _, _ := strings.Cut(r.RequestURI, "?")
+	if strings.HasPrefix(p, "/") {
+		return p
+	}
+	return r.URL.EscapedPath() // an absolute-form request line, or no RequestURI
 }
 
 // segments splits an escaped path into unescaped segments.
@@ -564,12 +579,12 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request, seg []str
 		writeArrayError(w, http.StatusBadRequest, "Invalid Channel")
 		return
 	}
-	var v json.RawMessage
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := compact(raw)
+	if err != nil {
 		writeArrayError(w, http.StatusBadRequest, "Invalid JSON")
 		return
 	}
-	tt, err := s.publish(signal, ch, compact(v), r.URL.Query().Get("uuid"))
+	tt, err := s.publish(signal, ch, v, r.URL.Query().Get("uuid"))
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		writeArrayError(w, http.StatusBadRequest, "Message Too Large")
@@ -580,26 +595,21 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request, seg []str
 	}
 }
 
-// compact removes insignificant white space from a valid JSON value.
-func compact(v json.RawMessage) json.RawMessage {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(v) != nil {
-		return v
+// compact checks that raw is one JSON value and returns it without
+// insignificant white space, in one pass.
+func compact(raw []byte) (json.RawMessage, error) {
+	var b bytes.Buffer
+	b.Grow(len(raw))
+	if err := json.Compact(&b, raw); err != nil {
+		return nil, err
 	}
-	return json.RawMessage(strings.TrimSuffix(b.String(), "\n"))
+	if b.Len() == 0 {
+		return nil, errors.New("pubnub: no JSON value")
+	}
+	return b.Bytes(), nil
 }
 
-// pollReply is a subscribe reply.
-type pollReply struct {
-	T struct {
-		T string `json:"t"`
-		R int    `json:"r"`
-	} `json:"t"`
-	M []envelope `json:"m"`
-}
-
+// envelope is a message of a subscribe reply, as appendPollReply writes it.
 type envelope struct {
 	A string          `json:"a"`
 	F int             `json:"f"`
@@ -821,14 +831,55 @@ func (s *Server) writePoll(w http.ResponseWriter, tt uint64, env []envelope, v1 
 		writeJSON(w, http.StatusOK, rep)
 		return
 	}
-	var rep pollReply
-	rep.T.T = strconv.FormatUint(tt, 10)
-	rep.T.R = region
-	rep.M = env
-	if rep.M == nil {
-		rep.M = []envelope{}
+	writeRaw(w, appendPollReply(nil, tt, env))
+}
+
+// appendPollReply appends the v2 reply {"t":{"t","r"},"m":[envelope...]}.
+// It is built by hand, not by json.Marshal, which would check and compact
+// every message's JSON again on each reply: the messages were checked and
+// compacted once, when published.
+func appendPollReply(b []byte, tt uint64, env []envelope) []byte {
+	size := 64
+	for _, e := range env {
+		size += 128 + len(e.I) + len(e.K) + len(e.C) + len(e.D)
 	}
-	writeJSON(w, http.StatusOK, rep)
+	b = slices.Grow(b, size)
+	b = append(b, `{"t":{"t":"`...)
+	b = strconv.AppendUint(b, tt, 10)
+	b = append(b, `","r":`...)
+	b = strconv.AppendInt(b, region, 10)
+	b = append(b, `},"m":[`...)
+	for i, e := range env {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"a":`...)
+		b = appendString(b, e.A)
+		b = append(b, `,"f":`...)
+		b = strconv.AppendInt(b, int64(e.F), 10)
+		if e.I != "" {
+			b = append(b, `,"i":`...)
+			b = appendString(b, e.I)
+		}
+		b = append(b, `,"p":{"t":`...)
+		b = appendString(b, e.P.T)
+		b = append(b, `,"r":`...)
+		b = strconv.AppendInt(b, int64(e.P.R), 10)
+		b = append(b, `},"k":`...)
+		b = appendString(b, e.K)
+		b = append(b, `,"c":`...)
+		b = appendString(b, e.C)
+		b = append(b, `,"d":`...)
+		b = append(b, e.D...)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// appendString appends s as a JSON string.
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
 }
 
 // validChannel: 1 to MaxChannelLen bytes, none of them a comma, slash,
@@ -847,12 +898,12 @@ func validChannel(ch string) bool {
 
 // messageSize is what counts against MaxMessage.
 func messageSize(ch string, data []byte) int {
-	return escapedLen(string(data)) + escapedLen(ch)
+	return escapedLen(data) + escapedLen(ch)
 }
 
 // escapedLen is the length of s with every byte but the unreserved ones
 // (RFC 3986) percent-escaped.
-func escapedLen(s string) int {
+func escapedLen[S string | []byte](s S) int {
 	n := len(s)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -861,6 +912,13 @@ func escapedLen(s string) int {
 		}
 	}
 	return n
+}
+
+// writeRaw answers 200 with b, a JSON document.
+func writeRaw(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
