@@ -70,15 +70,19 @@ type pubnubRelay struct {
 func (s *Server) newPubNubRelay() *pubnubRelay {
 	pn := pubnub.New(pubnub.Options{Latency: s.opts.latency, Logger: s.log})
 	keys := pn.Keys()
+	hideKeys := strings.NewReplacer(keys.BroadcastSubscribe, "{subKey}",
+		keys.SignalSubscribe, "{subKey}", keys.SignalPublish, "{pubKey}")
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Faults match the real path; what the server logs of it has
-		// no keys.
-		shown := r.Clone(r.Context())
-		shown.URL.Path = "/pubsub" + strings.NewReplacer(keys.BroadcastSubscribe, "{subKey}",
-			keys.SignalSubscribe, "{subKey}", keys.SignalPublish, "{pubKey}").Replace(r.URL.Path)
-		shown.URL.RawPath = ""
-		if s.applyFault(w, shown, "/pubsub"+r.URL.Path) {
-			return
+		// no keys. Without faults (the common case) nothing is copied:
+		// a publish's path holds the whole message.
+		if s.hasFaults() {
+			shown := r.Clone(r.Context())
+			shown.URL.Path = "/pubsub" + hideKeys.Replace(r.URL.Path)
+			shown.URL.RawPath = ""
+			if s.applyFault(w, shown, "/pubsub"+r.URL.Path) {
+				return
+			}
 		}
 		pn.ServeHTTP(w, r)
 	}))
@@ -89,6 +93,13 @@ func (s *Server) newPubNubRelay() *pubnubRelay {
 		hs.Start()
 	}
 	return &pubnubRelay{pn: pn, http: hs, port: hs.Listener.Addr().(*net.TCPAddr).Port}
+}
+
+// hasFaults reports whether any fault is armed.
+func (s *Server) hasFaults() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults) > 0
 }
 
 func (r *pubnubRelay) publishBroadcast(ch, msg string) bool {

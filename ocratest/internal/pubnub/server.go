@@ -12,8 +12,9 @@
 //   - GET /v2/presence/sub-key/{subKey}/channel/{channels}/heartbeat and
 //     .../leave, answered with PubNub's OK and otherwise ignored (the
 //     official SDKs send them);
-//   - OPTIONS on any path: a CORS preflight. Every answer allows any
-//     origin, so a browser page on another port can call it.
+//   - OPTIONS on any path: a CORS preflight. Every answer to a request
+//     with an Origin header (a browser's) allows any origin, so a browser
+//     page on another port can call it.
 //
 // Keyspaces: the server has three random keys, a broadcast subscribe key,
 // a signal subscribe key and a signal publish key. A client publishes only
@@ -460,10 +461,12 @@ func (s *Server) Close() {
 // ServeHTTP serves PubNub's REST endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
-	h.Set("Access-Control-Max-Age", "86400")
+	if r.Header.Get("Origin") != "" { // a browser's request: CORS
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
+		h.Set("Access-Control-Max-Age", "86400")
+	}
 	h.Set("Cache-Control", "no-cache")
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusNoContent)
