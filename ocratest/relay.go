@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/ocratest/internal/pubnub"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/wshub"
 )
 
 // relay is the realtime transport the server carries MXP frames on: PubNub
@@ -42,7 +42,7 @@ type relay interface {
 
 // hubRelay is the WebSocket transport, served on the REST host at
 // /ocra/v1/pubsub.
-type hubRelay struct{ hub *pubsub.Hub }
+type hubRelay struct{ hub *wshub.Hub }
 
 func (r hubRelay) publishBroadcast(ch, msg string) bool { return r.hub.Publish(ch, msg) > 0 }
 func (r hubRelay) publishSignal(ch, msg string) bool    { return r.hub.Publish(ch, msg) > 0 }

@@ -48,6 +48,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/timing"
 )
 
 // Defaults and bounds.
@@ -345,7 +347,7 @@ func (s *Server) runListener(l *listener) {
 	for {
 		select {
 		case m := <-l.q:
-			if !waitUntil(m.visible, l.quit) {
+			if !timing.WaitUntil(m.visible, l.quit) {
 				return
 			}
 			var text string
@@ -354,23 +356,6 @@ func (s *Server) runListener(l *listener) {
 		case <-l.quit:
 			return
 		}
-	}
-}
-
-// waitUntil waits until t and reports whether it did, rather than quit
-// closing first.
-func waitUntil(t time.Time, quit <-chan struct{}) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-quit:
-		return false
 	}
 }
 
