@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/ocratest/internal/pubnub"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/wshub"
 )
 
 // relay is the realtime transport the server carries MXP frames on: PubNub
@@ -42,7 +42,7 @@ type relay interface {
 
 // hubRelay is the WebSocket transport, served on the REST host at
 // /ocra/v1/pubsub.
-type hubRelay struct{ hub *pubsub.Hub }
+type hubRelay struct{ hub *wshub.Hub }
 
 func (r hubRelay) publishBroadcast(ch, msg string) bool { return r.hub.Publish(ch, msg) > 0 }
 func (r hubRelay) publishSignal(ch, msg string) bool    { return r.hub.Publish(ch, msg) > 0 }
@@ -70,15 +70,19 @@ type pubnubRelay struct {
 func (s *Server) newPubNubRelay() *pubnubRelay {
 	pn := pubnub.New(pubnub.Options{Latency: s.opts.latency, Logger: s.log})
 	keys := pn.Keys()
+	hideKeys := strings.NewReplacer(keys.BroadcastSubscribe, "{subKey}",
+		keys.SignalSubscribe, "{subKey}", keys.SignalPublish, "{pubKey}")
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Faults match the real path; what the server logs of it has
-		// no keys.
-		shown := r.Clone(r.Context())
-		shown.URL.Path = "/pubsub" + strings.NewReplacer(keys.BroadcastSubscribe, "{subKey}",
-			keys.SignalSubscribe, "{subKey}", keys.SignalPublish, "{pubKey}").Replace(r.URL.Path)
-		shown.URL.RawPath = ""
-		if s.applyFault(w, shown, "/pubsub"+r.URL.Path) {
-			return
+		// no keys. Without faults (the common case) nothing is copied:
+		// a publish's path holds the whole message.
+		if s.hasFaults() {
+			shown := r.Clone(r.Context())
+			shown.URL.Path = "/pubsub" + hideKeys.Replace(r.URL.Path)
+			shown.URL.RawPath = ""
+			if s.applyFault(w, shown, "/pubsub"+r.URL.Path) {
+				return
+			}
 		}
 		pn.ServeHTTP(w, r)
 	}))
@@ -89,6 +93,13 @@ func (s *Server) newPubNubRelay() *pubnubRelay {
 		hs.Start()
 	}
 	return &pubnubRelay{pn: pn, http: hs, port: hs.Listener.Addr().(*net.TCPAddr).Port}
+}
+
+// hasFaults reports whether any fault is armed.
+func (s *Server) hasFaults() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults) > 0
 }
 
 func (r *pubnubRelay) publishBroadcast(ch, msg string) bool {

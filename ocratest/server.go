@@ -15,8 +15,8 @@ import (
 
 	"github.com/sinch-rtc-go/sinch/auth"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
-	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/ocratest/internal/legacy"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/wshub"
 )
 
 // Server is a fake Ocra server listening on 127.0.0.1. Its methods are safe
@@ -25,8 +25,8 @@ type Server struct {
 	opts    options
 	log     *slog.Logger
 	srv     *httptest.Server
-	relay   relay       // the realtime transport: PubNub, or the WebSocket hub
-	hub     *pubsub.Hub // with WithWebSocket; else nil
+	relay   relay      // the realtime transport: PubNub, or the WebSocket hub
+	hub     *wshub.Hub // with WithWebSocket; else nil
 	port    int
 	closing chan struct{}  // closed by Close; ends stalled requests
 	far     *farEnds       // phone, SIP and conference endpoints; callbacks
@@ -107,7 +107,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.far = newFarEnds(&o, s.log)
 	if o.websocket {
-		s.hub = pubsub.NewHub(pubsub.HubOptions{
+		s.hub = wshub.NewHub(wshub.HubOptions{
 			Authorize: s.authorizeRealtime,
 			Channel:   s.channelRule,
 			Latency:   o.latency,
@@ -303,14 +303,14 @@ func (s *Server) DisconnectAll() {
 }
 
 // channelRule is the hub's view of a channel, from the server's records.
-func (s *Server) channelRule(name string) pubsub.ChannelRule {
+func (s *Server) channelRule(name string) wshub.ChannelRule {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.channels[name]
 	if !ok {
-		return pubsub.ChannelRule{}
+		return wshub.ChannelRule{}
 	}
-	return pubsub.ChannelRule{Owner: o.instance, ServerOnly: o.broadcast}
+	return wshub.ChannelRule{Owner: o.instance, ServerOnly: o.broadcast}
 }
 
 // newChannel returns a fresh opaque channel name: a random UUID and a

@@ -15,6 +15,7 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 	"github.com/sinch-rtc-go/sinch/ocratest"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/wshub"
 )
 
 func TestWebSocketConfig(t *testing.T) {
@@ -53,11 +54,11 @@ func TestWebSocketChannelsBelongToTheirInstance(t *testing.T) {
 	ctx := context.Background()
 	var se *pubsub.ServerError
 	for _, ch := range []string{bobReg.Config.RTCProfile.BroadcastChannel, bobReg.Config.RTCProfile.SignalChannel} {
-		if err := conn.Subscribe(ctx, ch); !errors.As(err, &se) || se.Code != pubsub.CodeForbidden {
+		if err := conn.Subscribe(ctx, ch); !errors.As(err, &se) || se.Code != wshub.CodeForbidden {
 			t.Errorf("alice subscribing to bob's %s: %v, want 40301", ch, err)
 		}
 	}
-	if err := conn.Publish(ctx, bobReg.Config.RTCProfile.BroadcastChannel, "fake invite"); !errors.As(err, &se) || se.Code != pubsub.CodeForbidden {
+	if err := conn.Publish(ctx, bobReg.Config.RTCProfile.BroadcastChannel, "fake invite"); !errors.As(err, &se) || se.Code != wshub.CodeForbidden {
 		t.Errorf("alice publishing to bob's broadcast channel: %v, want 40301", err)
 	}
 	if err := conn.Publish(ctx, bobReg.Config.RTCProfile.SignalChannel, "hello"); err != nil {

@@ -263,7 +263,7 @@ func (c *WSConn) request(ctx context.Context, f Frame) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	f.ID = c.nextID.Add(1)
-	b, err := encodeFrame(f)
+	b, err := EncodeFrame(f)
 	if err != nil {
 		return err
 	}

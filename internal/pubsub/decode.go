@@ -123,9 +123,9 @@ func truncate(s string) string {
 	return s[:maxQuoted] + "..."
 }
 
-// encodeFrame validates f and marshals it, refusing frames the peer would
+// EncodeFrame validates f and marshals it, refusing frames the peer would
 // refuse as too large.
-func encodeFrame(f Frame) ([]byte, error) {
+func EncodeFrame(f Frame) ([]byte, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}

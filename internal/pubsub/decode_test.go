@@ -93,9 +93,9 @@ func TestDecodeFrameKeepsIDOfInvalidFrame(t *testing.T) {
 }
 
 func TestEncodeFrameRefusesOversized(t *testing.T) {
-	_, err := encodeFrame(Frame{Op: OpPublish, ID: 1, Channel: "s.a", Message: strings.Repeat("x", MaxFrameSize)})
+	_, err := EncodeFrame(Frame{Op: OpPublish, ID: 1, Channel: "s.a", Message: strings.Repeat("x", MaxFrameSize)})
 	require.ErrorContains(t, err, "exceeds the 65536-byte limit")
-	_, err = encodeFrame(Frame{Op: OpPublish, ID: 1, Channel: "s.a", Message: "<&>"})
+	_, err = EncodeFrame(Frame{Op: OpPublish, ID: 1, Channel: "s.a", Message: "<&>"})
 	require.NoError(t, err)
 }
 
@@ -122,7 +122,7 @@ func FuzzDecodeFrame(f *testing.F) {
 			return
 		}
 		// What decodes must survive a round trip through the encoder.
-		enc, err := encodeFrame(fr)
+		enc, err := EncodeFrame(fr)
 		if err != nil {
 			if strings.Contains(err.Error(), "exceeds") {
 				return // re-escaping (e.g. of invalid UTF-8) may grow a frame

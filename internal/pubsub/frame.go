@@ -1,9 +1,10 @@
 // Package pubsub is the realtime channel: the two transports of the Conn
 // interface. PubNub (real-wire.md section 1, *PubNubConn) is what Sinch
-// serves; the WebSocket of protocol.md section 4 (*WSConn, served by Hub)
-// is the alternative a server may offer, with PubNub's publish/subscribe
-// semantics over one WebSocket per instance. The Frame type and its decoder
-// are shared by WSConn and Hub.
+// serves; the WebSocket of protocol.md section 4 (*WSConn) is the
+// alternative a server may offer, with PubNub's publish/subscribe semantics
+// over one WebSocket per instance. The Frame type, EncodeFrame and
+// DecodeFrame are shared by WSConn and the server side, ocratest's hub
+// (ocratest/internal/wshub).
 package pubsub
 
 import "context"

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -342,19 +343,26 @@ func (c *PubNubConn) Ping(ctx context.Context) error {
 	return err
 }
 
-// url builds a request URL from path segments, each escaped.
-func (c *PubNubConn) url(segments []string, q url.Values) string {
+// url builds a request URL from path segments, each escaped. The URL is
+// built, not parsed from a string: a publish's path holds the whole
+// message, which parsing would unescape and escape again.
+func (c *PubNubConn) url(segments []string, q url.Values) *url.URL {
 	u := *c.base
-	var raw, plain []byte
+	var raw, plain strings.Builder
+	n := 0
 	for _, s := range segments {
-		raw = append(raw, '/')
-		raw = append(raw, escapeSegment(s)...)
-		plain = append(plain, '/')
-		plain = append(plain, s...)
+		n += 1 + len(s)
 	}
-	u.Path, u.RawPath = string(plain), string(raw)
+	plain.Grow(n)
+	for _, s := range segments {
+		raw.WriteByte('/')
+		raw.WriteString(escapeSegment(s))
+		plain.WriteByte('/')
+		plain.WriteString(s)
+	}
+	u.Path, u.RawPath = plain.String(), raw.String()
 	u.RawQuery = q.Encode()
-	return u.String()
+	return &u
 }
 
 // statusError is a request the server answered with an error status.
@@ -365,11 +373,12 @@ func (e *statusError) Unwrap() error { return e.api }
 
 // get makes one GET and returns the 200 reply's body, read up to limit.
 // Errors never quote the URL: it carries the keys.
-func (c *PubNubConn) get(ctx context.Context, hc *http.Client, op, u string, limit int64) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+func (c *PubNubConn) get(ctx context.Context, hc *http.Client, op string, u *url.URL, limit int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("pubsub: PubNub %s: cannot build the request", op)
 	}
+	req.URL = u
 	resp, err := hc.Do(req)
 	if err != nil {
 		var ue *url.Error

@@ -2,6 +2,7 @@ package pubsub
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -14,6 +15,8 @@ func FuzzDecodeSubscribe(f *testing.F) {
 		`{"t":{"t":"17000000000000000","r":12},"m":[]}`,
 		`{"t":{"t":"17000000000000001","r":12},"m":[{"a":"4","f":0,"i":"u","p":{"t":"17000000000000001","r":12},"k":"sub","c":"ch","d":"10 x - 0 1 QUJD"}]}`,
 		`{"t":{"t":"1","r":0},"m":[{"c":"ch","d":{"x":1}},{"c":"ch","e":1,"d":"s"},"x",null,{"c":1}]}`,
+		`{"t":{"t":"1","r":0},"m":[{"c":"ch","d":"a\"b\\c\u00e9\ud83d\ude00"},{"c":"ch","d":"\ud800"},{"c":"ch","d":"\u0000 \t"},{"c":null,"d":"x"},{"c":"ch","e":null}]}`,
+		"{\"t\":{\"t\":\"1\"},\"m\":[{\"c\":\"ch\",\"d\":\"\xff\xfe\"},{\"c\":\"ch\",\"d\":\"caf\xc3\xa9 10|x|1|2|QUJD+/=\"}]}",
 		`{"t":{"t":"1"}}`,
 		`{"t":{"t":1,"r":0}}`,
 		`{"t":null,"m":[]}`,
@@ -26,6 +29,14 @@ func FuzzDecodeSubscribe(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeSubscribe(b)
+		// The one-pass decoder, when it takes a reply, agrees with the
+		// envelope-by-envelope one.
+		if whole, werr, ok := decodeSubscribeWhole(b); ok && isJSONObject(b) {
+			each, eerr := decodeSubscribeEach(b)
+			if (werr == nil) != (eerr == nil) || !reflect.DeepEqual(whole, each) {
+				t.Fatalf("one pass: %+v, %v; each: %+v, %v", whole, werr, each, eerr)
+			}
+		}
 		if err != nil {
 			return
 		}
@@ -34,6 +45,11 @@ func FuzzDecodeSubscribe(f *testing.F) {
 		}
 		for _, m := range r.Messages {
 			text, ok := m.text()
+			// The shortcut for strings without escapes is a JSON decoder.
+			var decoded string
+			if decErr := json.Unmarshal(m.Data, &decoded); (decErr == nil && len(m.Data) > 0 && m.Data[0] == '"') != ok || decoded != text {
+				t.Fatalf("text of %s: %q, %v; a decoder: %q, %v", m.Data, text, ok, decoded, decErr)
+			}
 			if !ok {
 				continue
 			}

@@ -594,7 +594,7 @@ func TestPubNubURLEscapesEverySegment(t *testing.T) {
 	base, err := parseOrigin("http://h")
 	require.NoError(t, err)
 	c := &PubNubConn{base: base}
-	u := c.url([]string{"publish", "k", "ch/1,2", `"a+b c"`}, url.Values{"uuid": {"u 1"}})
+	u := c.url([]string{"publish", "k", "ch/1,2", `"a+b c"`}, url.Values{"uuid": {"u 1"}}).String()
 	assert.Equal(t, "http://h/publish/k/ch%2F1%2C2/%22a%2Bb%20c%22?uuid=u+1", u)
 	parsed, err := url.Parse(u)
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 )
@@ -59,11 +60,33 @@ func (e envelope) text() (string, bool) {
 	if len(e.Data) == 0 || e.Data[0] != '"' {
 		return "", false
 	}
+	if s, ok := plainString(e.Data); ok {
+		return s, true
+	}
 	var s string
 	if json.Unmarshal(e.Data, &s) != nil {
 		return "", false
 	}
 	return s, true
+}
+
+// plainString returns the text of b, a JSON string with no escape in it
+// (an MXP frame is one), without a JSON decoder's two passes; false when b
+// is not such a string.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false // a decoder replaces what is not UTF-8
+	}
+	return string(in), true
 }
 
 // decodeSubscribe parses `{"t":{"t":"<timetoken>","r":<region>},"m":[...]}`.
@@ -72,35 +95,89 @@ func (e envelope) text() (string, bool) {
 // an object with a string channel is kept with an empty Channel, for the
 // caller to drop: the rest of the reply stays good.
 func decodeSubscribe(b []byte) (subscribeReply, error) {
-	var raw struct {
-		T *struct {
-			T json.RawMessage `json:"t"`
-			R json.RawMessage `json:"r"`
-		} `json:"t"`
-		M []json.RawMessage `json:"m"`
-	}
 	if !isJSONObject(b) {
 		return subscribeReply{}, fmt.Errorf("pubsub: subscribe reply is not a JSON object: %s", quoteReply(b))
+	}
+	// Most replies hold only well-formed envelopes, which one pass
+	// decodes. Else the reply is decoded again envelope by envelope, so
+	// that only the bad ones are lost.
+	if r, err, ok := decodeSubscribeWhole(b); ok {
+		return r, err
+	}
+	return decodeSubscribeEach(b)
+}
+
+// decodeSubscribeWhole decodes a reply in one pass; ok is false when an
+// envelope is not of the expected shape (decodeSubscribeEach then decides).
+func decodeSubscribeWhole(b []byte) (_ subscribeReply, _ error, ok bool) {
+	var whole struct {
+		T *rawCursor `json:"t"`
+		M []struct {
+			C *string         `json:"c"`
+			D json.RawMessage `json:"d"`
+			E *int            `json:"e"`
+		} `json:"m"`
+	}
+	if json.Unmarshal(b, &whole) != nil {
+		return subscribeReply{}, nil, false
+	}
+	cur, err := whole.T.decode()
+	if err != nil {
+		return subscribeReply{}, err, true
+	}
+	r := subscribeReply{Cursor: cur, Messages: make([]envelope, len(whole.M))}
+	for i, m := range whole.M {
+		if m.C == nil {
+			continue // no channel: the caller drops it, as decodeEnvelope's
+		}
+		r.Messages[i] = envelope{Channel: *m.C, Data: m.D}
+		if m.E != nil {
+			r.Messages[i].Type = *m.E
+		}
+	}
+	return r, nil, true
+}
+
+// decodeSubscribeEach decodes a reply envelope by envelope.
+func decodeSubscribeEach(b []byte) (subscribeReply, error) {
+	var raw struct {
+		T *rawCursor        `json:"t"`
+		M []json.RawMessage `json:"m"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return subscribeReply{}, fmt.Errorf("pubsub: subscribe reply is not of the expected shape: %w", err)
 	}
-	if raw.T == nil {
-		return subscribeReply{}, errors.New("pubsub: subscribe reply has no timetoken (t)")
-	}
-	tt, err := decodeTimetoken(raw.T.T)
+	cur, err := raw.T.decode()
 	if err != nil {
 		return subscribeReply{}, err
 	}
-	region, err := decodeRegion(raw.T.R)
-	if err != nil {
-		return subscribeReply{}, err
-	}
-	r := subscribeReply{Cursor: Timetoken{T: tt, R: region}, Messages: make([]envelope, 0, len(raw.M))}
+	r := subscribeReply{Cursor: cur, Messages: make([]envelope, 0, len(raw.M))}
 	for _, m := range raw.M {
 		r.Messages = append(r.Messages, decodeEnvelope(m))
 	}
 	return r, nil
+}
+
+// rawCursor is the "t" of a subscribe reply, before its checks.
+type rawCursor struct {
+	T json.RawMessage `json:"t"`
+	R json.RawMessage `json:"r"`
+}
+
+// decode checks the timetoken (a string of digits) and the region.
+func (c *rawCursor) decode() (Timetoken, error) {
+	if c == nil {
+		return Timetoken{}, errors.New("pubsub: subscribe reply has no timetoken (t)")
+	}
+	tt, err := decodeTimetoken(c.T)
+	if err != nil {
+		return Timetoken{}, err
+	}
+	region, err := decodeRegion(c.R)
+	if err != nil {
+		return Timetoken{}, err
+	}
+	return Timetoken{T: tt, R: region}, nil
 }
 
 // decodeEnvelope decodes one message of a subscribe reply; one that is not
@@ -295,7 +372,18 @@ func PubNubOrigin(hostname string, port int) string {
 
 // publishSize is the size PubNub counts against MaxPubNubMessage.
 func publishSize(channel string, encoded []byte) int {
-	return len(escapeSegment(string(encoded))) + len(escapeSegment(channel))
+	return escapedLen(encoded) + escapedLen(channel)
+}
+
+// escapedLen is the length of s once escapeSegment escaped it.
+func escapedLen[S string | []byte](s S) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n += 2
+		}
+	}
+	return n
 }
 
 // escapeSegment percent-escapes every byte of s but the unreserved ones

@@ -12,8 +12,9 @@
 //   - GET /v2/presence/sub-key/{subKey}/channel/{channels}/heartbeat and
 //     .../leave, answered with PubNub's OK and otherwise ignored (the
 //     official SDKs send them);
-//   - OPTIONS on any path: a CORS preflight. Every answer allows any
-//     origin, so a browser page on another port can call it.
+//   - OPTIONS on any path: a CORS preflight. Every answer to a request
+//     with an Origin header (a browser's) allows any origin, so a browser
+//     page on another port can call it.
 //
 // Keyspaces: the server has three random keys, a broadcast subscribe key,
 // a signal subscribe key and a signal publish key. A client publishes only
@@ -32,6 +33,7 @@
 package pubnub
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/rand"
 	"encoding/json"
@@ -46,6 +48,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/timing"
 )
 
 // Defaults and bounds.
@@ -240,7 +244,10 @@ func (s *Server) publish(space keyspace, ch string, data json.RawMessage, publis
 	}
 	var direct []*listener
 	var text string
-	isText := json.Unmarshal(data, &text) == nil && len(data) > 0 && data[0] == '"'
+	isText := false
+	if len(c.listeners) > 0 { // decoded only for the server's own receivers
+		isText = len(data) > 0 && data[0] == '"' && json.Unmarshal(data, &text) == nil
+	}
 	for _, l := range c.listeners {
 		switch {
 		case !isText:
@@ -340,7 +347,7 @@ func (s *Server) runListener(l *listener) {
 	for {
 		select {
 		case m := <-l.q:
-			if !waitUntil(m.visible, l.quit) {
+			if !timing.WaitUntil(m.visible, l.quit) {
 				return
 			}
 			var text string
@@ -349,23 +356,6 @@ func (s *Server) runListener(l *listener) {
 		case <-l.quit:
 			return
 		}
-	}
-}
-
-// waitUntil waits until t and reports whether it did, rather than quit
-// closing first.
-func waitUntil(t time.Time, quit <-chan struct{}) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-quit:
-		return false
 	}
 }
 
@@ -456,10 +446,12 @@ func (s *Server) Close() {
 // ServeHTTP serves PubNub's REST endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
-	h.Set("Access-Control-Max-Age", "86400")
+	if r.Header.Get("Origin") != "" { // a browser's request: CORS
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
+		h.Set("Access-Control-Max-Age", "86400")
+	}
 	h.Set("Cache-Control", "no-cache")
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusNoContent)
@@ -475,7 +467,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer s.wg.Done()
 
-	seg, ok := segments(r.URL.EscapedPath())
+	seg, ok := segments(requestPath(r))
 	if !ok {
 		writeError(w, http.StatusBadRequest, "Invalid Path")
 		return
@@ -501,6 +493,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusNotFound, "Not Found")
 	}
+}
+
+// requestPath is the escaped path of r as the client sent it: a publish
+// carries its message there, so it is taken from the request line rather
+// than escaped again from the parsed URL.
+func requestPath(r *http.Request) string {
+	p, _, _ := strings.Cut(r.RequestURI, "?")
+	if strings.HasPrefix(p, "/") {
+		return p
+	}
+	return r.URL.EscapedPath() // an absolute-form request line, or no RequestURI
 }
 
 // segments splits an escaped path into unescaped segments.
@@ -564,12 +567,12 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request, seg []str
 		writeArrayError(w, http.StatusBadRequest, "Invalid Channel")
 		return
 	}
-	var v json.RawMessage
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := compact(raw)
+	if err != nil {
 		writeArrayError(w, http.StatusBadRequest, "Invalid JSON")
 		return
 	}
-	tt, err := s.publish(signal, ch, compact(v), r.URL.Query().Get("uuid"))
+	tt, err := s.publish(signal, ch, v, r.URL.Query().Get("uuid"))
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		writeArrayError(w, http.StatusBadRequest, "Message Too Large")
@@ -580,26 +583,21 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request, seg []str
 	}
 }
 
-// compact removes insignificant white space from a valid JSON value.
-func compact(v json.RawMessage) json.RawMessage {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(v) != nil {
-		return v
+// compact checks that raw is one JSON value and returns it without
+// insignificant white space, in one pass.
+func compact(raw []byte) (json.RawMessage, error) {
+	var b bytes.Buffer
+	b.Grow(len(raw))
+	if err := json.Compact(&b, raw); err != nil {
+		return nil, err
 	}
-	return json.RawMessage(strings.TrimSuffix(b.String(), "\n"))
+	if b.Len() == 0 {
+		return nil, errors.New("pubnub: no JSON value")
+	}
+	return b.Bytes(), nil
 }
 
-// pollReply is a subscribe reply.
-type pollReply struct {
-	T struct {
-		T string `json:"t"`
-		R int    `json:"r"`
-	} `json:"t"`
-	M []envelope `json:"m"`
-}
-
+// envelope is a message of a subscribe reply, as appendPollReply writes it.
 type envelope struct {
 	A string          `json:"a"`
 	F int             `json:"f"`
@@ -821,14 +819,55 @@ func (s *Server) writePoll(w http.ResponseWriter, tt uint64, env []envelope, v1 
 		writeJSON(w, http.StatusOK, rep)
 		return
 	}
-	var rep pollReply
-	rep.T.T = strconv.FormatUint(tt, 10)
-	rep.T.R = region
-	rep.M = env
-	if rep.M == nil {
-		rep.M = []envelope{}
+	writeRaw(w, appendPollReply(nil, tt, env))
+}
+
+// appendPollReply appends the v2 reply {"t":{"t","r"},"m":[envelope...]}.
+// It is built by hand, not by json.Marshal, which would check and compact
+// every message's JSON again on each reply: the messages were checked and
+// compacted once, when published.
+func appendPollReply(b []byte, tt uint64, env []envelope) []byte {
+	size := 64
+	for _, e := range env {
+		size += 128 + len(e.I) + len(e.K) + len(e.C) + len(e.D)
 	}
-	writeJSON(w, http.StatusOK, rep)
+	b = slices.Grow(b, size)
+	b = append(b, `{"t":{"t":"`...)
+	b = strconv.AppendUint(b, tt, 10)
+	b = append(b, `","r":`...)
+	b = strconv.AppendInt(b, region, 10)
+	b = append(b, `},"m":[`...)
+	for i, e := range env {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"a":`...)
+		b = appendString(b, e.A)
+		b = append(b, `,"f":`...)
+		b = strconv.AppendInt(b, int64(e.F), 10)
+		if e.I != "" {
+			b = append(b, `,"i":`...)
+			b = appendString(b, e.I)
+		}
+		b = append(b, `,"p":{"t":`...)
+		b = appendString(b, e.P.T)
+		b = append(b, `,"r":`...)
+		b = strconv.AppendInt(b, int64(e.P.R), 10)
+		b = append(b, `},"k":`...)
+		b = appendString(b, e.K)
+		b = append(b, `,"c":`...)
+		b = appendString(b, e.C)
+		b = append(b, `,"d":`...)
+		b = append(b, e.D...)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// appendString appends s as a JSON string.
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
 }
 
 // validChannel: 1 to MaxChannelLen bytes, none of them a comma, slash,
@@ -847,12 +886,12 @@ func validChannel(ch string) bool {
 
 // messageSize is what counts against MaxMessage.
 func messageSize(ch string, data []byte) int {
-	return escapedLen(string(data)) + escapedLen(ch)
+	return escapedLen(data) + escapedLen(ch)
 }
 
 // escapedLen is the length of s with every byte but the unreserved ones
 // (RFC 3986) percent-escaped.
-func escapedLen(s string) int {
+func escapedLen[S string | []byte](s S) int {
 	n := len(s)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -861,6 +900,13 @@ func escapedLen(s string) int {
 		}
 	}
 	return n
+}
+
+// writeRaw answers 200 with b, a JSON document.
+func writeRaw(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,4 +1,8 @@
-package pubsub
+// Package wshub is the server side of the WebSocket realtime channel of
+// protocol.md section 4: the Hub ocratest serves with WithWebSocket. The
+// client side, and the frames both share, are internal/pubsub's (WSConn,
+// Frame, EncodeFrame, DecodeFrame). Its tests run WSConn against the Hub.
+package wshub
 
 import (
 	"cmp"
@@ -14,6 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
+	"github.com/sinch-rtc-go/sinch/internal/pubsub"
+	"github.com/sinch-rtc-go/sinch/ocratest/internal/timing"
 )
 
 // Codes of the error frames a Hub sends.
@@ -28,6 +34,9 @@ const (
 	queueSize = 256
 	// writeWait bounds one write to a client.
 	writeWait = 10 * time.Second
+	// closeGrace bounds how long the hub waits for a client's close frame
+	// before it drops the TCP connection.
+	closeGrace = time.Second
 )
 
 // HubOptions configure a Hub.
@@ -117,7 +126,7 @@ func (h *Hub) runListener(l *listener) {
 	for {
 		select {
 		case f := <-l.q:
-			if !h.waitUntil(f.due, l.quit) {
+			if !timing.WaitUntil(f.due, l.quit) {
 				return
 			}
 			l.f(string(f.b))
@@ -177,7 +186,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("pubsub: upgrade failed", "instance", instance, "err", err)
 		return // the upgrader answered with an HTTP error
 	}
-	ws.SetReadLimit(MaxFrameSize)
+	ws.SetReadLimit(pubsub.MaxFrameSize)
 	c := &hubConn{
 		instance: instance,
 		ws:       ws,
@@ -365,7 +374,7 @@ func (h *Hub) enqueue(c *hubConn, b []byte) {
 // deliver queues a message frame for every subscriber of channel and hands
 // the message to the channel's listener.
 func (h *Hub) deliver(channel, message string) (int, error) {
-	b, err := encodeFrame(Frame{Op: OpMessage, Channel: channel, Message: message})
+	b, err := pubsub.EncodeFrame(pubsub.Frame{Op: pubsub.OpMessage, Channel: channel, Message: message})
 	if err != nil {
 		return 0, err
 	}
@@ -407,7 +416,7 @@ func (h *Hub) writeLoop(c *hubConn) {
 	for {
 		select {
 		case f := <-c.out:
-			if !f.due.IsZero() && !h.waitUntil(f.due, c.quit) {
+			if !f.due.IsZero() && !timing.WaitUntil(f.due, c.quit) {
 				h.closeConn(c)
 				return
 			}
@@ -422,23 +431,6 @@ func (h *Hub) writeLoop(c *hubConn) {
 			h.closeConn(c)
 			return
 		}
-	}
-}
-
-// waitUntil waits until t and reports whether it did, rather than quit
-// closing first.
-func (h *Hub) waitUntil(t time.Time, quit <-chan struct{}) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-quit:
-		return false
 	}
 }
 
@@ -474,26 +466,26 @@ func (h *Hub) readLoop(c *hubConn) {
 
 // handle answers one frame from c.
 func (h *Hub) handle(c *hubConn, b []byte) {
-	f, err := DecodeFrame(b)
+	f, err := pubsub.DecodeFrame(b)
 	if err != nil {
 		h.replyError(c, f.ID, CodeInvalidFrame, strings.TrimPrefix(err.Error(), "pubsub: "))
 		return
 	}
 	switch f.Op {
-	case OpSubscribe:
+	case pubsub.OpSubscribe:
 		h.subscribe(c, f)
-	case OpUnsubscribe:
+	case pubsub.OpUnsubscribe:
 		h.unsubscribe(c, f)
-	case OpPublish:
+	case pubsub.OpPublish:
 		h.publishFrom(c, f)
-	case OpPing:
-		h.reply(c, Frame{Op: OpPong, ID: f.ID})
+	case pubsub.OpPing:
+		h.reply(c, pubsub.Frame{Op: pubsub.OpPong, ID: f.ID})
 	default:
 		h.replyError(c, f.ID, CodeInvalidFrame, fmt.Sprintf("op %q is not sent by clients", f.Op))
 	}
 }
 
-func (h *Hub) subscribe(c *hubConn, f Frame) {
+func (h *Hub) subscribe(c *hubConn, f pubsub.Frame) {
 	for _, ch := range f.Channels {
 		if h.rule(ch).Owner != c.instance {
 			h.replyError(c, f.ID, CodeForbidden, fmt.Sprintf(
@@ -515,7 +507,7 @@ func (h *Hub) subscribe(c *hubConn, f Frame) {
 	h.ack(c, f.ID)
 }
 
-func (h *Hub) unsubscribe(c *hubConn, f Frame) {
+func (h *Hub) unsubscribe(c *hubConn, f pubsub.Frame) {
 	h.mu.Lock()
 	for _, ch := range f.Channels {
 		h.unsubscribeLocked(c, ch)
@@ -524,7 +516,7 @@ func (h *Hub) unsubscribe(c *hubConn, f Frame) {
 	h.ack(c, f.ID)
 }
 
-func (h *Hub) publishFrom(c *hubConn, f Frame) {
+func (h *Hub) publishFrom(c *hubConn, f pubsub.Frame) {
 	if h.rule(f.Channel).ServerOnly {
 		h.replyError(c, f.ID, CodeForbidden, fmt.Sprintf(
 			"publish to %s refused: only the server publishes to broadcast channels", f.Channel))
@@ -549,16 +541,16 @@ func (h *Hub) rule(channel string) ChannelRule {
 // id are not acknowledged.
 func (h *Hub) ack(c *hubConn, id uint64) {
 	if id != 0 {
-		h.reply(c, Frame{Op: OpAck, ID: id})
+		h.reply(c, pubsub.Frame{Op: pubsub.OpAck, ID: id})
 	}
 }
 
 func (h *Hub) replyError(c *hubConn, id uint64, code int, msg string) {
-	h.reply(c, Frame{Op: OpError, ID: id, Code: code, Message: msg})
+	h.reply(c, pubsub.Frame{Op: pubsub.OpError, ID: id, Code: code, Message: msg})
 }
 
-func (h *Hub) reply(c *hubConn, f Frame) {
-	b, err := encodeFrame(f)
+func (h *Hub) reply(c *hubConn, f pubsub.Frame) {
+	b, err := pubsub.EncodeFrame(f)
 	if err != nil {
 		h.log.Error("pubsub: cannot encode reply", "op", f.Op, "err", err)
 		return

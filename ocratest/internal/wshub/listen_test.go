@@ -1,10 +1,12 @@
-package pubsub
+package wshub
 
 import (
 	"context"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,7 +17,7 @@ func TestListenReceivesWhatIsPublishedToItsChannel(t *testing.T) {
 	got := make(chan string, 4)
 	stop := h.Listen("s.endpoint", func(message string) { got <- message })
 
-	c := dial(t, h.url, "A", DialOptions{})
+	c := dial(t, h.url, "A", pubsub.DialOptions{})
 	require.NoError(t, c.Publish(context.Background(), "s.endpoint", "from a client"))
 	assert.Equal(t, "from a client", <-got, "the listener runs before the publish is acked")
 	assert.Equal(t, 1, h.Publish("s.endpoint", "from the server"))
@@ -38,7 +40,7 @@ func TestHubLatencyDelaysDeliveriesInOrder(t *testing.T) {
 	const latency = 30 * time.Millisecond
 	h := startHub(t, HubOptions{Latency: latency})
 	handler, got := collector(100)
-	a := dial(t, h.url, "A", DialOptions{Handler: handler})
+	a := dial(t, h.url, "A", pubsub.DialOptions{Handler: handler})
 	ctx := context.Background()
 	require.NoError(t, a.Subscribe(ctx, "s.A"))
 	heard := make(chan string, 100)

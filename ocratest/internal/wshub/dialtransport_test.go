@@ -1,4 +1,4 @@
-package pubsub
+package wshub
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"sync/atomic"
 	"testing"
+
+	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 
 	"github.com/stretchr/testify/require"
 )
@@ -21,12 +23,12 @@ func TestDialUsesTheApplicationsTransport(t *testing.T) {
 		dials.Add(1)
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}}
-	c := dial(t, h.url, "A", DialOptions{Transport: tr})
+	c := dial(t, h.url, "A", pubsub.DialOptions{Transport: tr})
 	require.NoError(t, c.Ping(context.Background()))
 	require.EqualValues(t, 1, dials.Load(), "dialled with the transport's DialContext")
 
 	errNoProxy := errors.New("the transport's proxy was asked")
 	proxied := &http.Transport{Proxy: func(*http.Request) (*url.URL, error) { return nil, errNoProxy }}
-	_, err := Dial(context.Background(), h.url, DialOptions{Header: header("B"), Transport: proxied})
+	_, err := pubsub.Dial(context.Background(), h.url, pubsub.DialOptions{Header: header("B"), Transport: proxied})
 	require.ErrorIs(t, err, errNoProxy)
 }

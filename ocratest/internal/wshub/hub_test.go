@@ -1,4 +1,4 @@
-package pubsub
+package wshub
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sinch-rtc-go/sinch/internal/pubsub"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
@@ -77,10 +79,10 @@ func header(instance string) http.Header {
 }
 
 // dial connects instance to url with opts and closes the Conn when the test ends.
-func dial(t testing.TB, url, instance string, opts DialOptions) *WSConn {
+func dial(t testing.TB, url, instance string, opts pubsub.DialOptions) *pubsub.WSConn {
 	t.Helper()
 	opts.Header = header(instance)
-	c, err := Dial(context.Background(), url, opts)
+	c, err := pubsub.Dial(context.Background(), url, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
@@ -89,14 +91,14 @@ func dial(t testing.TB, url, instance string, opts DialOptions) *WSConn {
 type received struct{ channel, message string }
 
 // collector returns a Handler that forwards to a channel, and that channel.
-func collector(size int) (Handler, <-chan received) {
+func collector(size int) (pubsub.Handler, <-chan received) {
 	ch := make(chan received, size)
 	return func(channel, message string) { ch <- received{channel, message} }, ch
 }
 
 func serverCode(t *testing.T, err error) int {
 	t.Helper()
-	var se *ServerError
+	var se *pubsub.ServerError
 	require.ErrorAs(t, err, &se)
 	return se.Code
 }
@@ -118,11 +120,11 @@ func rawDial(t *testing.T, url, instance string) *websocket.Conn {
 	return ws
 }
 
-func readFrame(t *testing.T, ws *websocket.Conn) Frame {
+func readFrame(t *testing.T, ws *websocket.Conn) pubsub.Frame {
 	t.Helper()
 	_, b, err := ws.ReadMessage()
 	require.NoError(t, err)
-	f, err := DecodeFrame(b)
+	f, err := pubsub.DecodeFrame(b)
 	require.NoError(t, err)
 	return f
 }
@@ -130,8 +132,8 @@ func readFrame(t *testing.T, ws *websocket.Conn) Frame {
 func TestPublishBetweenClientsInOrder(t *testing.T) {
 	h := startHub(t, HubOptions{})
 	handler, got := collector(1000)
-	a := dial(t, h.url, "A", DialOptions{Handler: handler})
-	b := dial(t, h.url, "B", DialOptions{})
+	a := dial(t, h.url, "A", pubsub.DialOptions{Handler: handler})
+	b := dial(t, h.url, "B", pubsub.DialOptions{})
 	ctx := context.Background()
 
 	require.NoError(t, a.Subscribe(ctx, "b.A", "s.A"))
@@ -153,8 +155,8 @@ func TestHubPublishReachesEverySubscriber(t *testing.T) {
 	h1, got1 := collector(1)
 	h2, got2 := collector(1)
 	ctx := context.Background()
-	require.NoError(t, dial(t, h.url, "A", DialOptions{Handler: h1}).Subscribe(ctx, "b.A"))
-	require.NoError(t, dial(t, h.url, "A", DialOptions{Handler: h2}).Subscribe(ctx, "b.A"))
+	require.NoError(t, dial(t, h.url, "A", pubsub.DialOptions{Handler: h1}).Subscribe(ctx, "b.A"))
+	require.NoError(t, dial(t, h.url, "A", pubsub.DialOptions{Handler: h2}).Subscribe(ctx, "b.A"))
 
 	assert.Equal(t, 2, h.Publish("b.A", "invite"))
 	assert.Equal(t, received{"b.A", "invite"}, <-got1)
@@ -165,13 +167,13 @@ func TestHubPublishReachesEverySubscriber(t *testing.T) {
 
 func TestPublishWithoutSubscriberIsAcked(t *testing.T) {
 	h := startHub(t, HubOptions{})
-	c := dial(t, h.url, "A", DialOptions{})
+	c := dial(t, h.url, "A", pubsub.DialOptions{})
 	require.NoError(t, c.Publish(context.Background(), "s.nobody", "lost"))
 }
 
 func TestUnsubscribeStopsDelivery(t *testing.T) {
 	h := startHub(t, HubOptions{})
-	c := dial(t, h.url, "A", DialOptions{})
+	c := dial(t, h.url, "A", pubsub.DialOptions{})
 	ctx := context.Background()
 	require.NoError(t, c.Subscribe(ctx, "s.A"))
 	require.NoError(t, c.Unsubscribe(ctx, "s.A"))
@@ -187,8 +189,8 @@ func TestChannelRulesComeFromTheServersRecords(t *testing.T) {
 	}
 	h := startHub(t, HubOptions{Channel: func(ch string) ChannelRule { return rules[ch] }})
 	handler, got := collector(2)
-	a := dial(t, h.url, "A", DialOptions{Handler: handler})
-	b := dial(t, h.url, "B", DialOptions{})
+	a := dial(t, h.url, "A", pubsub.DialOptions{Handler: handler})
+	b := dial(t, h.url, "B", pubsub.DialOptions{})
 	ctx := context.Background()
 
 	require.NoError(t, a.Subscribe(ctx, "f3a1B", "9c0eS"))
@@ -203,7 +205,7 @@ func TestChannelRulesComeFromTheServersRecords(t *testing.T) {
 
 func TestRulesViolations(t *testing.T) {
 	h := startHub(t, HubOptions{})
-	c := dial(t, h.url, "A", DialOptions{})
+	c := dial(t, h.url, "A", pubsub.DialOptions{})
 	ctx := context.Background()
 
 	for _, ch := range []string{"s.B", "b.B", "call-1"} {
@@ -225,12 +227,12 @@ func TestRulesViolations(t *testing.T) {
 
 func TestClientRefusesInvalidRequestsLocally(t *testing.T) {
 	h := startHub(t, HubOptions{})
-	c := dial(t, h.url, "A", DialOptions{})
+	c := dial(t, h.url, "A", pubsub.DialOptions{})
 	ctx := context.Background()
 	assert.ErrorContains(t, c.Subscribe(ctx), "without channels")
 	assert.ErrorContains(t, c.Publish(ctx, "x A", "m"), "invalid character")
 	assert.ErrorContains(t, c.Publish(ctx, "s.A", ""), "without message")
-	assert.ErrorContains(t, c.Publish(ctx, "s.A", strings.Repeat("x", MaxFrameSize)), "exceeds")
+	assert.ErrorContains(t, c.Publish(ctx, "s.A", strings.Repeat("x", pubsub.MaxFrameSize)), "exceeds")
 	require.NoError(t, c.Ping(ctx))
 }
 
@@ -243,27 +245,27 @@ func TestMalformedFrameKeepsConnection(t *testing.T) {
 
 	send(`{"op":"publish","id":7,"channel":"s.A"}`)
 	f := readFrame(t, ws)
-	assert.Equal(t, Frame{Op: OpError, ID: 7, Code: CodeInvalidFrame, Message: "publish frame without message"}, f)
+	assert.Equal(t, pubsub.Frame{Op: pubsub.OpError, ID: 7, Code: CodeInvalidFrame, Message: "publish frame without message"}, f)
 
 	send(`not json`)
 	f = readFrame(t, ws)
-	assert.Equal(t, OpError, f.Op)
+	assert.Equal(t, pubsub.OpError, f.Op)
 	assert.Equal(t, CodeInvalidFrame, f.Code)
 
 	send(`{"op":"ack","id":8}`)
 	f = readFrame(t, ws)
-	assert.Equal(t, Frame{Op: OpError, ID: 8, Code: CodeInvalidFrame, Message: `op "ack" is not sent by clients`}, f)
+	assert.Equal(t, pubsub.Frame{Op: pubsub.OpError, ID: 8, Code: CodeInvalidFrame, Message: `op "ack" is not sent by clients`}, f)
 
 	send(`{"op":"subscribe","channels":["s.A"]}`) // no id: no ack
 	send(`{"op":"ping","id":9}`)
-	assert.Equal(t, Frame{Op: OpPong, ID: 9}, readFrame(t, ws))
+	assert.Equal(t, pubsub.Frame{Op: pubsub.OpPong, ID: 9}, readFrame(t, ws))
 	assert.True(t, h.Subscribed("s.A"))
 }
 
 func TestOversizedFrameClosesConnection(t *testing.T) {
 	h := startHub(t, HubOptions{})
 	ws := rawDial(t, h.url, "A")
-	require.NoError(t, ws.WriteMessage(websocket.TextMessage, make([]byte, MaxFrameSize+1)))
+	require.NoError(t, ws.WriteMessage(websocket.TextMessage, make([]byte, pubsub.MaxFrameSize+1)))
 	_, _, err := ws.ReadMessage()
 	assert.Equal(t, websocket.CloseMessageTooBig, closeCode(t, err))
 }
@@ -294,7 +296,7 @@ func TestPendingRequestsFailWhenServerCloses(t *testing.T) {
 		msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "bye")
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 	})
-	c := dial(t, url, "A", DialOptions{RequestTimeout: time.Hour})
+	c := dial(t, url, "A", pubsub.DialOptions{RequestTimeout: time.Hour})
 
 	errs := make(chan error, pending)
 	for i := range pending {
@@ -302,24 +304,24 @@ func TestPendingRequestsFailWhenServerCloses(t *testing.T) {
 	}
 	for range pending {
 		err := <-errs
-		assert.ErrorIs(t, err, ErrClosed)
+		assert.ErrorIs(t, err, pubsub.ErrClosed)
 		assert.NotErrorIs(t, err, context.DeadlineExceeded)
 	}
 	<-c.Done()
 	assert.Equal(t, websocket.CloseGoingAway, closeCode(t, c.Err()))
-	assert.ErrorIs(t, c.Ping(context.Background()), ErrClosed)
+	assert.ErrorIs(t, c.Ping(context.Background()), pubsub.ErrClosed)
 }
 
 func TestOversizedFrameFromServerEndsConn(t *testing.T) {
 	url := rawServer(t, func(ws *websocket.Conn) {
-		big := `{"op":"message","channel":"s.A","message":"` + strings.Repeat("x", MaxFrameSize) + `"}`
+		big := `{"op":"message","channel":"s.A","message":"` + strings.Repeat("x", pubsub.MaxFrameSize) + `"}`
 		_ = ws.WriteMessage(websocket.TextMessage, []byte(big))
 		_, _, _ = ws.ReadMessage() // until the client goes
 	})
 	handler, got := collector(1)
-	c := dial(t, url, "A", DialOptions{Handler: handler})
+	c := dial(t, url, "A", pubsub.DialOptions{Handler: handler})
 	<-c.Done()
-	assert.ErrorIs(t, c.Err(), ErrClosed)
+	assert.ErrorIs(t, c.Err(), pubsub.ErrClosed)
 	assert.ErrorIs(t, c.Err(), websocket.ErrReadLimit)
 	assert.Empty(t, got)
 }
@@ -332,7 +334,7 @@ func TestRequestTimeout(t *testing.T) {
 			}
 		}
 	})
-	c := dial(t, url, "A", DialOptions{RequestTimeout: 20 * time.Millisecond})
+	c := dial(t, url, "A", pubsub.DialOptions{RequestTimeout: 20 * time.Millisecond})
 	assert.ErrorIs(t, c.Ping(context.Background()), context.DeadlineExceeded)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -343,20 +345,20 @@ func TestRequestTimeout(t *testing.T) {
 
 func TestCloseIsIdempotent(t *testing.T) {
 	h := startHub(t, HubOptions{})
-	c := dial(t, h.url, "A", DialOptions{})
+	c := dial(t, h.url, "A", pubsub.DialOptions{})
 	require.NoError(t, c.Subscribe(context.Background(), "s.A"))
 	require.NoError(t, c.Close())
 	require.NoError(t, c.Close())
 	<-c.Done()
-	assert.Equal(t, ErrClosed, c.Err())
-	assert.ErrorIs(t, c.Publish(context.Background(), "s.A", "x"), ErrClosed)
+	assert.Equal(t, pubsub.ErrClosed, c.Err())
+	assert.ErrorIs(t, c.Publish(context.Background(), "s.A", "x"), pubsub.ErrClosed)
 }
 
 func TestDisconnect(t *testing.T) {
 	h := startHub(t, HubOptions{})
 	ctx := context.Background()
-	a := dial(t, h.url, "A", DialOptions{})
-	b := dial(t, h.url, "B", DialOptions{})
+	a := dial(t, h.url, "A", pubsub.DialOptions{})
+	b := dial(t, h.url, "B", pubsub.DialOptions{})
 	require.NoError(t, a.Subscribe(ctx, "s.A"))
 	require.NoError(t, b.Subscribe(ctx, "s.B"))
 
@@ -376,10 +378,10 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 	var once sync.Once
 	unblock := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(unblock)
-	slow := dial(t, h.url, "S", DialOptions{Handler: func(string, string) { <-release }})
+	slow := dial(t, h.url, "S", pubsub.DialOptions{Handler: func(string, string) { <-release }})
 	require.NoError(t, slow.Subscribe(ctx, "s.S"))
 	fastHandler, fastGot := collector(1)
-	fast := dial(t, h.url, "F", DialOptions{Handler: fastHandler})
+	fast := dial(t, h.url, "F", pubsub.DialOptions{Handler: fastHandler})
 	require.NoError(t, fast.Subscribe(ctx, "s.F"))
 
 	// Publish never blocks: it fills the slow client's socket and queue,
@@ -394,7 +396,7 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 
 	unblock()
 	<-slow.Done()
-	assert.ErrorIs(t, slow.Err(), ErrClosed)
+	assert.ErrorIs(t, slow.Err(), pubsub.ErrClosed)
 }
 
 func TestHubCloseEndsEverything(t *testing.T) {
@@ -402,9 +404,9 @@ func TestHubCloseEndsEverything(t *testing.T) {
 	srv := httptest.NewServer(h)
 	url := wsURL(srv)
 	ctx := context.Background()
-	var conns []*WSConn
+	var conns []*pubsub.WSConn
 	for _, id := range []string{"A", "B", "B"} {
-		c, err := Dial(ctx, url, DialOptions{Header: header(id)})
+		c, err := pubsub.Dial(ctx, url, pubsub.DialOptions{Header: header(id)})
 		require.NoError(t, err)
 		require.NoError(t, c.Subscribe(ctx, "s."+id))
 		conns = append(conns, c)
@@ -414,11 +416,11 @@ func TestHubCloseEndsEverything(t *testing.T) {
 	h.Close()
 	for _, c := range conns {
 		<-c.Done()
-		assert.ErrorIs(t, c.Err(), ErrClosed)
+		assert.ErrorIs(t, c.Err(), pubsub.ErrClosed)
 		require.NoError(t, c.Close())
 	}
 	assert.False(t, h.Subscribed("s.A"))
-	_, err := Dial(ctx, url, DialOptions{Header: header("A")})
+	_, err := pubsub.Dial(ctx, url, pubsub.DialOptions{Header: header("A")})
 	var apiErr *ocra.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, ocra.CodeServiceUnavailable, apiErr.Code)
@@ -432,7 +434,7 @@ func TestDialRejected(t *testing.T) {
 		return "", &ocra.APIError{Status: http.StatusUnauthorized, Code: ocra.CodeInvalidSignature,
 			Message: "Invalid Signature", Reference: "ref-1"}
 	}})
-	_, err := Dial(context.Background(), h.url, DialOptions{})
+	_, err := pubsub.Dial(context.Background(), h.url, pubsub.DialOptions{})
 	var apiErr *ocra.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, ocra.APIError{Status: http.StatusUnauthorized, Code: ocra.CodeInvalidSignature,
@@ -444,7 +446,7 @@ func TestDialRejectedWithoutErrorBody(t *testing.T) {
 		http.Error(w, "nope", http.StatusForbidden)
 	}))
 	defer srv.Close()
-	_, err := Dial(context.Background(), wsURL(srv), DialOptions{})
+	_, err := pubsub.Dial(context.Background(), wsURL(srv), pubsub.DialOptions{})
 	var apiErr *ocra.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusForbidden, apiErr.Status)
@@ -455,16 +457,16 @@ func TestDialCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	h := startHub(t, HubOptions{})
-	_, err := Dial(ctx, h.url, DialOptions{Header: header("A")})
+	_, err := pubsub.Dial(ctx, h.url, pubsub.DialOptions{Header: header("A")})
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
 }
 
 func BenchmarkPublishAck(b *testing.B) {
 	h := startHub(b, HubOptions{})
 	ctx := context.Background()
-	sub := dial(b, h.url, "A", DialOptions{Handler: func(string, string) {}})
+	sub := dial(b, h.url, "A", pubsub.DialOptions{Handler: func(string, string) {}})
 	require.NoError(b, sub.Subscribe(ctx, "s.A"))
-	pub := dial(b, h.url, "B", DialOptions{})
+	pub := dial(b, h.url, "B", pubsub.DialOptions{})
 	msg := strings.Repeat("x", 1400) // one MXP part
 	b.ReportAllocs()
 	for b.Loop() {
