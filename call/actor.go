@@ -48,6 +48,10 @@ type actor struct {
 	// peer connection's remote description since its Ack: ICE and DTLS
 	// run while the call rings (docs/media.md). nil otherwise.
 	preconnected *device
+	// acked: inbound, the answer the Ack carried; a ringing call sends the
+	// Ack again when the realtime channel comes back, as one published just
+	// before the connection dropped may never have reached the caller.
+	acked *webrtc.SessionDescription
 
 	key      []byte // the call's session key; nil until known
 	self     peer   // this instance as the call knows it, kept if the client's is replaced
@@ -60,7 +64,11 @@ type actor struct {
 	// gathered are the outbound call's local candidates until it is
 	// answered: each callee device gets them again when it acks, as a
 	// device may not have been listening when they were first sent.
-	gathered  []webrtc.ICECandidateInit
+	gathered []webrtc.ICECandidateInit
+	// local are all the call's local candidates so far: sent again when
+	// the realtime channel comes back before media connected, as those
+	// published around a reconnect may have been lost (onChannelRestored).
+	local     []webrtc.ICECandidateInit
 	answered  bool
 	connected bool
 	mediaLost bool // established, and the media connection is down

@@ -81,11 +81,17 @@ func sendFarewells(ctx context.Context, farewells []farewell, log *slog.Logger) 
 }
 
 // onChannelRestored: the realtime channel is back. With the same instance,
-// a caller whose media is down restarts ICE at once. With a new instance,
+// a ringing callee sends its Ack again and a call not yet connected its
+// local candidates (either may have been lost around the reconnect), and a
+// caller whose media is down restarts ICE at once. With a new instance,
 // messages to the call's instance are lost: a call being set up fails,
 // and an established call keeps its peer-to-peer media, deaf to the peer's
 // signalling (a hangup there ends it here as lost media, Inactive).
 func (a *actor) onChannelRestored(instanceChanged bool) {
+	if !instanceChanged {
+		a.resendAck()
+		a.resendLocal()
+	}
 	switch {
 	case instanceChanged && a.state.current() != Established:
 		a.fail(&errs.SinchError{Domain: errs.Network,
@@ -94,6 +100,17 @@ func (a *actor) onChannelRestored(instanceChanged bool) {
 		a.c.log.Info("the client has a new instance: the call keeps its media, but the peer's messages can no longer reach it")
 	case a.mediaLost && a.c.dir == Outbound:
 		a.restartICE()
+	}
+}
+
+// resendAck sends a ringing inbound call's Ack again (the caller drops a
+// second Ack of a device it has heard from).
+func (a *actor) resendAck() {
+	if a.c.dir != Inbound || a.acked == nil || a.state.current() != Ringing {
+		return
+	}
+	if err := a.sendAck(); err != nil {
+		a.c.log.Debug("Ack not sent again", "err", err)
 	}
 }
 

@@ -125,6 +125,9 @@ func validKeySize(n int) bool { return n == 16 || n == 24 || n == 32 }
 // onLocalCandidate sends a gathered ICE candidate to the other side: to
 // every callee device until one answered, then to that one.
 func (a *actor) onLocalCandidate(cand webrtc.ICECandidateInit) {
+	if len(a.local) < maxLocalCandidates {
+		a.local = append(a.local, cand)
+	}
 	if a.c.dir == Outbound && !a.answered && len(a.gathered) < maxLocalCandidates {
 		a.gathered = append(a.gathered, cand)
 	}
@@ -146,12 +149,26 @@ func (a *actor) sendCandidate(cand webrtc.ICECandidateInit) {
 			err = a.sendNow(a.peer.channel, a.peer.fi, m)
 		}
 	}
-	switch {
-	case err == nil:
-	case errors.Is(err, session.ErrNoChannel) && !a.answered:
-		a.fail(errSignallingDown()) // the callee's answer cannot reach the call
-	default:
+	if err != nil {
+		// Sent again if the channel comes back before media connects
+		// (resendLocal); the peer's checks may connect meanwhile.
 		a.c.log.Debug("ICE candidate not sent", "err", err)
+	}
+}
+
+// resendLocal sends the call's local candidates again, when the realtime
+// channel came back before media connected: those published around the
+// reconnect may have been lost (a WebSocket relay keeps no backlog, and a
+// send may fail while the client reconnects). A peer ignores a candidate it
+// already has.
+func (a *actor) resendLocal() {
+	if a.connected || a.key == nil || a.ended() {
+		return
+	}
+	for _, cand := range a.local {
+		if a.sendCandidate(cand); a.ended() {
+			return
+		}
 	}
 }
 
@@ -543,10 +560,8 @@ func (a *actor) startInbound(in *invite) {
 	a.timer.arm(a, a.timeouts().InboundNoAnswer, func() { a.end(NoAnswer, nil, false) })
 	answer, err := a.answerOffer(in.offer)
 	if err == nil {
-		var ack *mxp.Message
-		if ack, err = sdpMessage(mxp.Ack, answer); err == nil {
-			err = a.sendNow(a.peer.channel, a.peer.fi, ack)
-		}
+		a.acked = &answer
+		err = a.sendAck()
 	}
 	if err == nil {
 		err = a.startGathering(answer)
@@ -556,6 +571,16 @@ func (a *actor) startInbound(in *invite) {
 		return
 	}
 	a.ctl.incoming(a.c)
+}
+
+// sendAck sends the caller the inbound call's Ack, which carries its
+// answer.
+func (a *actor) sendAck() error {
+	ack, err := sdpMessage(mxp.Ack, a.acked)
+	if err == nil {
+		err = a.sendNow(a.peer.channel, a.peer.fi, ack)
+	}
+	return err
 }
 
 // answer: the local user answers the ringing inbound call.
