@@ -9,6 +9,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -169,31 +170,10 @@ func startedPair(srv *ocratest.Server, a, b string) (*sinch.SinchClient, *sinch.
 	return first, second, nil
 }
 
-// startedClient is ExampleGetSinchClientBuilder's client of user.
+// startedClient starts user's loopback client against srv and waits until
+// it is started, as ExampleGetSinchClientBuilder shows step by step; a real app gets its token from its backend.
 func startedClient(srv *ocratest.Server, user string) (*sinch.SinchClient, error) {
-	client, err := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).
-		UserID(user).
-		LoopbackOnly().
-		Build()
-	if err != nil {
-		return nil, err
-	}
-	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			reg.Register(srv.Token(user))
-		},
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := client.Start(); err != nil {
-		client.Terminate()
-		return nil, err
-	}
-	if err := client.WaitStarted(ctx); err != nil {
-		client.Terminate()
-		return nil, err
-	}
-	return client, nil
+	return sinchtest.Started(ctx, srv, user)
 }

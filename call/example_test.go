@@ -9,6 +9,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -171,35 +172,16 @@ func answerEveryCall(client *sinch.SinchClient) {
 // exampleClients starts two users' loopback clients against srv, as
 // package sinch's GetSinchClientBuilder example does.
 func exampleClients(srv *ocratest.Server, users ...string) (*sinch.SinchClient, *sinch.SinchClient, error) {
-	var clients []*sinch.SinchClient
-	for _, user := range users {
-		client, err := sinch.GetSinchClientBuilder().
-			ApplicationKey(srv.ApplicationKey()).
-			EnvironmentHost(srv.URL()).
-			UserID(user).
-			LoopbackOnly().
-			Build()
-		if err != nil {
-			return nil, nil, err
-		}
-		client.AddListener(&sinch.ClientListenerFuncs{
-			OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-				reg.Register(srv.Token(user))
-			},
-		})
-		clients = append(clients, client)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = client.Start()
-		if err == nil {
-			err = client.WaitStarted(ctx)
-		}
-		cancel()
-		if err != nil {
-			for _, c := range clients {
-				c.Terminate()
-			}
-			return nil, nil, err
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	first, err := sinchtest.Started(ctx, srv, users[0])
+	if err != nil {
+		return nil, nil, err
 	}
-	return clients[0], clients[1], nil
+	second, err := sinchtest.Started(ctx, srv, users[1])
+	if err != nil {
+		first.Terminate()
+		return nil, nil, err
+	}
+	return first, second, nil
 }

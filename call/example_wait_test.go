@@ -8,35 +8,15 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
-// exampleClient starts a loopback client of user on srv; a real app gets
-// its token from its backend.
+// exampleClient starts a loopback client of user on srv, as
+// ExampleGetSinchClientBuilder in package sinch shows step by step; a real
+// app gets its token from its backend.
 func exampleClient(ctx context.Context, srv *ocratest.Server, user string) (*sinch.SinchClient, error) {
-	c, err := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).
-		UserID(user).
-		LoopbackOnly().
-		Build()
-	if err != nil {
-		return nil, err
-	}
-	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			reg.Register(srv.Token(user))
-		},
-	})
-	if err := c.Start(); err != nil {
-		c.Terminate()
-		return nil, err
-	}
-	if err := c.WaitStarted(ctx); err != nil {
-		c.Terminate()
-		return nil, err
-	}
-	return c, nil
+	return sinchtest.Started(ctx, srv, user)
 }
 
 // A call waited for without a listener: WaitEstablished, then WaitEnded

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
+	"github.com/sinch-rtc-go/sinch/internal/sinchtest"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 	"github.com/sinch-rtc-go/sinch/video"
 )
@@ -92,32 +93,11 @@ func ExampleController_SetSinkFactory() {
 	// Output: bob receives alice's video
 }
 
-// startedClient starts user's loopback client against srv, as package
-// sinch's GetSinchClientBuilder example does.
+// startedClient starts user's loopback client against srv and waits until
+// it is started, as ExampleGetSinchClientBuilder in package sinch shows step
+// by step; a real app gets its token from its backend.
 func startedClient(srv *ocratest.Server, user string) (*sinch.SinchClient, error) {
-	client, err := sinch.GetSinchClientBuilder().
-		ApplicationKey(srv.ApplicationKey()).
-		EnvironmentHost(srv.URL()).
-		UserID(user).
-		LoopbackOnly().
-		Build()
-	if err != nil {
-		return nil, err
-	}
-	client.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			reg.Register(srv.Token(user))
-		},
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := client.Start(); err != nil {
-		client.Terminate()
-		return nil, err
-	}
-	if err := client.WaitStarted(ctx); err != nil {
-		client.Terminate()
-		return nil, err
-	}
-	return client, nil
+	return sinchtest.Started(ctx, srv, user)
 }

@@ -87,6 +87,29 @@ func Client(t testing.TB, srv *ocratest.Server, user string, opts ...Option) *si
 	return c
 }
 
+// Started builds and starts user's client against srv, outside a test
+// (for runnable examples, which have no testing.T): the same client as
+// Client, waited for until ctx ends. The caller terminates it.
+func Started(ctx context.Context, srv *ocratest.Server, user string, opts ...Option) (*sinch.SinchClient, error) {
+	c, err := Builder(srv, user, opts...).Build()
+	if err != nil {
+		return nil, err
+	}
+	c.AddListener(&sinch.ClientListenerFuncs{
+		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
+			reg.Register(srv.Token(user))
+		},
+	})
+	if err = c.Start(); err == nil {
+		err = c.WaitStarted(ctx)
+	}
+	if err != nil {
+		c.Terminate()
+		return nil, fmt.Errorf("starting %s's client: %w", user, err)
+	}
+	return c, nil
+}
+
 // Context returns a context that ends after d or when the test ends.
 func Context(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
