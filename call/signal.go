@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -335,31 +336,45 @@ func (a *actor) onAck(m *mxp.Message) {
 		return
 	}
 	d.answer = &answer
-	a.sendGathered(d)
 	if a.state.current() == Progressing {
 		a.setState(Ringing)
 	}
+	a.sendGathered(d)
 	if d.joined {
 		a.join(d)
 	}
 }
 
-// sendGathered sends device d the local candidates gathered so far.
+// sendGathered sends device d the local candidates gathered so far,
+// after the events already waiting in the inbox: each is a publish (a
+// round trip), and the device's own first candidate, which the
+// pre-connected call's ICE waits for, follows its Ack closely
+// (docs/benchmarks.md, issue 17). The device still gets them after its
+// Ack; once another device answered, it gets none.
 func (a *actor) sendGathered(d *device) {
-	to := d.fi
-	if to == "" {
-		to = mxp.FI(d.instance, mxp.DefaultSubInstance)
+	if len(a.gathered) == 0 {
+		return
 	}
-	for _, cand := range a.gathered {
-		m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
-		if err == nil {
-			err = a.sendNow(d.channel, to, m)
-		}
-		if err != nil {
-			a.c.log.Debug("ICE candidate not sent to an acking device", "err", err)
+	cands := slices.Clone(a.gathered)
+	a.c.inbox.Push(func(a *actor) {
+		if a.answered && a.peer.instance != d.instance {
 			return
 		}
-	}
+		to := d.fi
+		if to == "" {
+			to = mxp.FI(d.instance, mxp.DefaultSubInstance)
+		}
+		for _, cand := range cands {
+			m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
+			if err == nil {
+				err = a.sendNow(d.channel, to, m)
+			}
+			if err != nil {
+				a.c.log.Debug("ICE candidate not sent to an acking device", "err", err)
+				return
+			}
+		}
+	})
 }
 
 // preconnect makes answer, of device d, the remote description when d is
@@ -553,18 +568,22 @@ func (c *Controller) handleInvite(callID, payload string) {
 }
 
 // startInbound answers the offer at the WebRTC level, acknowledges the
-// call to the caller and lets it ring.
+// call to the caller and lets it ring. The answer becomes the local
+// description before the Ack goes out: pion gathers on its own goroutines
+// while the Ack is published, so the first candidate follows the Ack
+// closely and the pre-connected caller's ICE need not wait for it
+// (docs/benchmarks.md, issue 17).
 func (a *actor) startInbound(in *invite) {
 	a.key, a.routed, a.peer, a.self = in.key, true, in.caller, a.localInstance()
 	a.mids = rtc.MediaIDs(in.offer.SDP)
 	a.timer.arm(a, a.timeouts().InboundNoAnswer, func() { a.end(NoAnswer, nil, false) })
 	answer, err := a.answerOffer(in.offer)
 	if err == nil {
-		a.acked = &answer
-		err = a.sendAck()
+		err = a.startGathering(answer)
 	}
 	if err == nil {
-		err = a.startGathering(answer)
+		a.acked = &answer
+		err = a.sendAck()
 	}
 	if err != nil {
 		a.fail(err)
