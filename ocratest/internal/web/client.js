@@ -521,6 +521,9 @@ class Call {
   async addRemoteCandidate(body) {
     const c = JSON.parse(body);
     const init = {candidate: c.candidate || c.cand, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex ?? c.sdpMLI};
+    if (this.pc.signalingState === 'closed') {
+      return; // the call has ended here: a late candidate of the peer is moot
+    }
     if (!this.pc.remoteDescription) {
       this.remoteCandidates.push(init);
       return;
