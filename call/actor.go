@@ -61,13 +61,12 @@ type actor struct {
 	devices  map[string]*device
 	early    []string                  // outbound: payloads that came before the key
 	localICE []webrtc.ICECandidateInit // outbound: candidates gathered before the key
-	// gathered are the outbound call's local candidates until it is
-	// answered: each callee device gets them again when it acks, as a
-	// device may not have been listening when they were first sent.
-	gathered []webrtc.ICECandidateInit
-	// local are all the call's local candidates so far: sent again when
-	// the realtime channel comes back before media connected, as those
-	// published around a reconnect may have been lost (onChannelRestored).
+	// local are all the call's local candidates so far: until the call is
+	// answered, each callee device gets them again when it acks, as a
+	// device may not have been listening when they were first sent
+	// (sendGathered); and they are sent again when the realtime channel
+	// comes back before media connected, as those published around a
+	// reconnect may have been lost (onChannelRestored).
 	local     []webrtc.ICECandidateInit
 	answered  bool
 	connected bool
@@ -175,7 +174,6 @@ func (a *actor) timeouts() session.Timeouts { return a.c.s.Timeouts() }
 // onAnswered records the answer on either side and waits for media.
 func (a *actor) onAnswered() {
 	a.answered = true
-	a.gathered = nil
 	if a.c.dir == Inbound {
 		a.ctl.stopRinging(a.c)
 	}

@@ -10,13 +10,9 @@ import (
 // the client sets no bound (SinchClientBuilder.MaxIncomingCalls).
 const DefaultMaxIncomingCalls = 16
 
-// maxIncoming is the client's bound on inbound calls ringing at once.
-func (c *Controller) maxIncoming() int {
-	if n := c.s.MaxIncomingCalls(); n > 0 {
-		return n
-	}
-	return DefaultMaxIncomingCalls
-}
+// maxIncoming is the client's bound on inbound calls ringing at once (its
+// default applied by the client's config).
+func (c *Controller) maxIncoming() int { return c.s.MaxIncomingCalls() }
 
 // admitLocked gives a new inbound call one of the MaxIncomingCalls ringing
 // slots, or marks it over the limit: its actor then declines it before it

@@ -129,9 +129,6 @@ func (a *actor) onLocalCandidate(cand webrtc.ICECandidateInit) {
 	if len(a.local) < maxLocalCandidates {
 		a.local = append(a.local, cand)
 	}
-	if a.c.dir == Outbound && !a.answered && len(a.gathered) < maxLocalCandidates {
-		a.gathered = append(a.gathered, cand)
-	}
 	if a.key == nil {
 		if len(a.localICE) < maxLocalCandidates {
 			a.localICE = append(a.localICE, cand)
@@ -352,10 +349,10 @@ func (a *actor) onAck(m *mxp.Message) {
 // (docs/benchmarks.md, issue 17). The device still gets them after its
 // Ack; once another device answered, it gets none.
 func (a *actor) sendGathered(d *device) {
-	if len(a.gathered) == 0 {
+	if len(a.local) == 0 {
 		return
 	}
-	cands := slices.Clone(a.gathered)
+	cands := slices.Clone(a.local)
 	a.c.inbox.Push(func(a *actor) {
 		if a.answered && a.peer.instance != d.instance {
 			return

@@ -65,7 +65,7 @@ type Session interface {
 	// Timeouts are the call timeouts the user configured.
 	Timeouts() Timeouts
 	// MaxIncomingCalls bounds the inbound calls that ring at once (not yet
-	// answered or ended); 0 or less: the engine's default.
+	// answered or ended), the client's default applied (at least 1).
 	MaxIncomingCalls() int
 
 	// Audio settings of the client's audio.Controller.
