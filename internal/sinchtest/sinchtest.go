@@ -64,12 +64,17 @@ func Build(t testing.TB, srv *ocratest.Server, user string, opts ...Option) *sin
 	c, err := Builder(srv, user, opts...).Build()
 	require.NoError(t, err, "building %s's client", user)
 	t.Cleanup(c.Terminate)
+	registerWith(c, srv, user)
+	return c
+}
+
+// registerWith answers c's credentials requests with srv's token for user.
+func registerWith(c *sinch.SinchClient, srv *ocratest.Server, user string) {
 	c.AddListener(&sinch.ClientListenerFuncs{
 		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
 			reg.Register(srv.Token(user))
 		},
 	})
-	return c
 }
 
 // Start starts c and waits until it is started (at most WaitTimeout).
@@ -95,11 +100,7 @@ func Started(ctx context.Context, srv *ocratest.Server, user string, opts ...Opt
 	if err != nil {
 		return nil, err
 	}
-	c.AddListener(&sinch.ClientListenerFuncs{
-		OnCredentialsRequiredFunc: func(_ *sinch.SinchClient, reg sinch.ClientRegistration) {
-			reg.Register(srv.Token(user))
-		},
-	})
+	registerWith(c, srv, user)
 	if err = c.Start(); err == nil {
 		err = c.WaitStarted(ctx)
 	}
