@@ -61,7 +61,10 @@ type setupPhases struct {
 // measureSetup places n calls one after another between two clients of a
 // server made with opts (and one call before them, not counted, to warm
 // up); the callee answers in OnIncomingCall, or after letting the call ring
-// for ring. Each call is hung up, on both sides, before the next.
+// for ring. Each call is hung up, and ended on both sides with both call
+// reports at the server, before the next: as a raw pair is closed before
+// the next (measureRawSetup), no call's setup shares the machine with the
+// one before it.
 func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocratest.Option) (_ *setupRun, err error) {
 	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
@@ -103,6 +106,9 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocrate
 		details := c.Details()
 		answeredAt := <-answering // the callee answered before the caller was established
 		if err := hangup(ctx, c, calleeEnded); err != nil {
+			return nil, err
+		}
+		if err := awaitReports(ctx, srv, 2*(i+1)); err != nil {
 			return nil, err
 		}
 		if i == 0 {
@@ -165,6 +171,20 @@ func dial(ctx context.Context, caller *benchClient, user string, prepare func(*c
 		_ = c.Hangup()
 		return nil, 0, fmt.Errorf("%s was not established: %w", c, ctx.Err())
 	}
+}
+
+// awaitReports waits until srv has n call reports.
+func awaitReports(ctx context.Context, srv *ocratest.Server, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	for len(srv.Reports()) < n {
+		select {
+		case <-time.After(100 * time.Microsecond):
+		case <-ctx.Done():
+			return fmt.Errorf("%d call reports at the server, want %d: %w", len(srv.Reports()), n, ctx.Err())
+		}
+	}
+	return nil
 }
 
 // hangup hangs c up and waits until the callee's side ended too, as
