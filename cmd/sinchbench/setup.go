@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
@@ -15,7 +17,6 @@ type setupReport struct {
 	// Runs are a run per transport on loopback, then a run per transport
 	// with latency added.
 	Runs []setupRun `json:"runs"`
-	Raw  *latency   `json:"raw,omitempty"`
 	// RatioPubNub* are PubNub / WebSocket on loopback; zero unless both
 	// were measured.
 	RatioPubNubMedian float64 `json:"ratio_pubnub_websocket_median,omitempty"`
@@ -32,6 +33,10 @@ type setupRun struct {
 	// zero: it answered at once, in OnIncomingCall.
 	RingMS float64 `json:"ring_ms,omitempty"`
 	SDK    latency `json:"sdk"`
+	// Raw is raw pion's setup (measureRawSetup's pairs), a pair after each
+	// of the run's calls, so that both see the same machine; nil without
+	// the raw part, and with latency.
+	Raw *latency `json:"raw,omitempty"`
 	// Phases are the medians, in milliseconds, of when the caller's call
 	// reached each step (call.Details), counted from its StartedTime.
 	Phases setupPhases `json:"sdk_phases_ms"`
@@ -64,8 +69,10 @@ type setupPhases struct {
 // for ring. Each call is hung up, and ended on both sides with both call
 // reports at the server, before the next: as a raw pair is closed before
 // the next (measureRawSetup), no call's setup shares the machine with the
-// one before it.
-func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocratest.Option) (_ *setupRun, err error) {
+// one before it. With a raw API, a pair of raw peer connections of it is
+// connected and closed after each call (connectRawPair), its time in the
+// run's Raw.
+func measureSetup(ctx context.Context, n int, ring time.Duration, raw *webrtc.API, opts ...ocratest.Option) (_ *setupRun, err error) {
 	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
 	clients, _, err := startClients(ctx, srv, "setup", 2, 2)
@@ -96,7 +103,7 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocrate
 		})
 	}
 
-	var took, answerToEstablished []time.Duration
+	var took, rawTook, answerToEstablished []time.Duration
 	var phases [4][]time.Duration
 	for i := range n + 1 {
 		c, d, err := dial(ctx, caller, callee.UserID(), nil)
@@ -111,6 +118,18 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocrate
 		if err := awaitReports(ctx, srv, 2*(i+1)); err != nil {
 			return nil, err
 		}
+		if raw != nil {
+			p, d, err := connectRawPair(ctx, raw, nil)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.close(); err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				rawTook = append(rawTook, d)
+			}
+		}
 		if i == 0 {
 			continue
 		}
@@ -120,12 +139,17 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocrate
 			phases[j] = append(phases[j], t.Sub(details.StartedTime))
 		}
 	}
-	return &setupRun{RingMS: ms(ring), SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
+	run := &setupRun{RingMS: ms(ring), SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
 		Progressing: summarize(phases[0]).MedianMS,
 		Ringing:     summarize(phases[1]).MedianMS,
 		Answered:    summarize(phases[2]).MedianMS,
 		Established: summarize(phases[3]).MedianMS,
-	}}, nil
+	}}
+	if raw != nil {
+		r := summarize(rawTook)
+		run.Raw = &r
+	}
+	return run, nil
 }
 
 // answerCalls makes client answer every incoming call at once, in
