@@ -66,8 +66,8 @@ type setupPhases struct {
 // measureSetup places n calls one after another between two clients of a
 // server made with opts (and one call before them, not counted, to warm
 // up); the callee answers in OnIncomingCall, or after letting the call ring
-// for ring. Each call is hung up, and ended on both sides with both call
-// reports at the server, before the next: as a raw pair is closed before
+// for ring. Each call is hung up once media flows both ways, and ended on
+// both sides with both call reports at the server, before the next: as a raw pair is closed before
 // the next (measureRawSetup), no call's setup shares the machine with the
 // one before it. With a raw API, a pair of raw peer connections of it is
 // connected and closed after each call (connectRawPair), its time in the
@@ -83,8 +83,17 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, raw *webrtc.AP
 	caller, callee := clients[0], clients[1]
 	calleeEnded := make(chan struct{}, 1)
 	answering := make(chan time.Time, 1) // when the callee called Answer
+	// Media flowing: each side got the other's first packet (a call is hung
+	// up only then, as a call with a person on it would be; one hung up
+	// before closes its peer connection a second later, in the background,
+	// in the CPU of the calls that follow: see closeMedia in package call).
+	flowing := make(chan struct{}, 2)
+	onTrack := func(*call.Call, *call.RemoteTrack) { flowing <- struct{}{} }
 	listen := func(c *call.Call) {
-		c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { calleeEnded <- struct{}{} }})
+		c.AddListener(&call.ListenerFuncs{
+			OnCallEndedFunc:   func(*call.Call) { calleeEnded <- struct{}{} },
+			OnRemoteTrackFunc: onTrack,
+		})
 	}
 	if ring > 0 {
 		callee.CallController().AddListener(&call.ControllerListenerFuncs{
@@ -106,9 +115,14 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, raw *webrtc.AP
 	var took, rawTook, answerToEstablished []time.Duration
 	var phases [4][]time.Duration
 	for i := range n + 1 {
-		c, d, err := dial(ctx, caller, callee.UserID(), nil)
+		c, d, err := dial(ctx, caller, callee.UserID(), func(c *call.Call) {
+			c.AddListener(&call.ListenerFuncs{OnRemoteTrackFunc: onTrack})
+		})
 		if err != nil {
 			return nil, err
+		}
+		if err := awaitMedia(ctx, flowing); err != nil {
+			return nil, fmt.Errorf("%s: %w", c, err)
 		}
 		details := c.Details()
 		answeredAt := <-answering // the callee answered before the caller was established
@@ -195,6 +209,20 @@ func dial(ctx context.Context, caller *benchClient, user string, prepare func(*c
 		_ = c.Hangup()
 		return nil, 0, fmt.Errorf("%s was not established: %w", c, ctx.Err())
 	}
+}
+
+// awaitMedia waits until both sides of a call got the other's first packet.
+func awaitMedia(ctx context.Context, flowing <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	for range 2 {
+		select {
+		case <-flowing:
+		case <-ctx.Done():
+			return fmt.Errorf("no media both ways: %w", ctx.Err())
+		}
+	}
+	return nil
 }
 
 // awaitReports waits until srv has n call reports.
