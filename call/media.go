@@ -218,7 +218,7 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 // gathering, ICE and DTLS start while the call rings, so that a caller
 // that pre-connects (one callee device) has its media up when the user
 // answers; no media flows before (docs/media.md). It runs before the Ack
-// is sent: the candidates are gathered while the Ack is published.
+// is sent, which carries the first candidate (startInbound).
 func (a *actor) startGathering(answer webrtc.SessionDescription) error {
 	if err := a.pc.SetLocalDescription(answer); err != nil {
 		return webrtcError("setting the answer", err)
