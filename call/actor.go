@@ -37,7 +37,7 @@ type actor struct {
 	stats       *statsSource
 	videoPaused bool // PauseVideo is in force
 
-	rtpStarted chan struct{} // closed by pion's OnTrack; see awaitRTPStart
+	rtpStarted chan struct{} // closed by pion's OnTrack; see rtpStartPending
 	// mids are the media sections of the call's offer: an answer or a
 	// candidate naming others is dropped.
 	mids []string
@@ -52,6 +52,12 @@ type actor struct {
 	// Ack again when the realtime channel comes back, as one published just
 	// before the connection dropped may never have reached the caller.
 	acked *webrtc.SessionDescription
+	// ackDue: inbound, the Ack waits for the first local candidate
+	// (startInbound); ackTimer bounds the wait.
+	ackDue   bool
+	ackTimer actorTimer
+	// out publishes the call's messages (outbox.go); nil until the first.
+	out *outbox
 
 	key      []byte // the call's session key; nil until known
 	self     peer   // this instance as the call knows it, kept if the client's is replaced
@@ -233,12 +239,16 @@ func (a *actor) end(cause EndCause, err error, farewell bool) {
 	}
 	a.timer.stop()
 	a.iceTimer.stop()
+	a.ackTimer.stop()
 	now := time.Now()
 	a.transition(Ended, func(d *Details) {
 		stamp(d, Ended, now)
 		d.EndCause, d.Error = cause, err
 	})
 	a.c.log.Debug("call ended", "cause", cause, "err", err)
+	if a.out != nil { // what the call posted goes before its farewell
+		a.out.flush(farewellTimeout)
+	}
 	if farewell {
 		a.sayGoodbye()
 	}

@@ -218,7 +218,7 @@ func (a *actor) answerOffer(offer webrtc.SessionDescription) (webrtc.SessionDesc
 // gathering, ICE and DTLS start while the call rings, so that a caller
 // that pre-connects (one callee device) has its media up when the user
 // answers; no media flows before (docs/media.md). It runs before the Ack
-// is sent: the candidates are gathered while the Ack is published.
+// is sent, which carries the first candidate (startInbound).
 func (a *actor) startGathering(answer webrtc.SessionDescription) error {
 	if err := a.pc.SetLocalDescription(answer); err != nil {
 		return webrtcError("setting the answer", err)
@@ -452,49 +452,72 @@ func (a *actor) setVideoPaused(paused bool) {
 // closeMedia stops the media goroutines, keeps the last statistics and
 // closes the peer connection. It waits for the media goroutines at most
 // mediaStopGrace: it never waits on application code without a deadline.
+// When closing at once could deadlock pion (rtpStartPending), the call
+// ends without waiting: the peer connection closes in the background,
+// which Shutdown waits for.
 func (a *actor) closeMedia() {
 	if a.pc == nil {
 		return
 	}
 	a.media.stop()
 	a.stats.close(a.media.running)
-	a.awaitRTPStart()
-	if err := a.pc.Close(); err != nil {
-		a.c.log.Debug("closing the peer connection", "err", err)
+	pc, media, log := a.pc, a.media, a.c.log
+	release := func() {
+		if err := pc.Close(); err != nil {
+			log.Debug("closing the peer connection", "err", err)
+		}
+		if !media.wait(mediaStopGrace) {
+			log.Warn("the call's audio or video source or sink is blocked (in ReadFrame or WriteFrame): the call ended without waiting for it; its goroutine exits once that returns",
+				"waited", mediaStopGrace)
+		}
 	}
-	if !a.media.wait(mediaStopGrace) {
-		a.c.log.Warn("the call's audio or video source or sink is blocked (in ReadFrame or WriteFrame): the call ended without waiting for it; its goroutine exits once that returns",
-			"waited", mediaStopGrace)
+	if !a.rtpStartPending() {
+		release()
+		return
 	}
+	started := a.rtpStarted
+	a.ctl.background(func() {
+		t := time.NewTimer(rtpStartGrace)
+		defer t.Stop()
+		select {
+		case <-started:
+		case <-t.C:
+		}
+		release()
+	})
 }
 
-// rtpStartGrace bounds awaitRTPStart.
+// rtpStartGrace bounds how long a peer connection's close waits for
+// pion's RTP start (rtpStartPending).
 const rtpStartGrace = time.Second
 
-// awaitRTPStart works around a deadlock in pion/webrtc v4.2.26: Close
+// rtpStartPending works around a deadlock in pion/webrtc v4.2.26: Close
 // deadlocks when it runs while pion's own startRTP operation is still
 // pending on a connection whose SRTP session already started (a sender's
 // first write starts it) and received a packet of a new SSRC: DTLS Stop
 // holds its lock waiting for the SRTP reader, which waits for a stream
 // acceptor that only the blocked startRTP would start. OnTrack fires only
-// after startRTP, so a connection whose DTLS is up or coming up waits for
-// it, bounded by rtpStartGrace for a far end that sends nothing.
+// after startRTP, so a connection whose DTLS is up or coming up and that
+// had no OnTrack yet closes after it, or after rtpStartGrace for a far end
+// that sends nothing.
 //
-// An unanswered call skips it: no side sends media before the answer, so
-// a pre-connected call that ends while it rings has no packet of a new
-// SSRC to race, and ends at once.
-func (a *actor) awaitRTPStart() {
+// An unanswered call need not wait: no side sends media before the
+// answer, so a pre-connected call that ends while it rings has no packet
+// of a new SSRC to race.
+func (a *actor) rtpStartPending() bool {
 	if !a.answered {
-		return
+		return false
 	}
 	switch a.pc.SCTP().Transport().State() {
 	case webrtc.DTLSTransportStateConnecting, webrtc.DTLSTransportStateConnected:
 	default:
-		return // no SRTP session, nothing to race
+		return false // no SRTP session, nothing to race
 	}
 	select {
 	case <-a.rtpStarted:
-	case <-time.After(rtpStartGrace):
+		return false
+	default:
+		return true
 	}
 }
 

@@ -30,3 +30,7 @@ func MediaStateOf(c *Call) (MediaState, error) {
 	})
 	return st, err
 }
+
+// RTPStartGrace is how long closing a call's peer connection may wait for
+// pion's RTP start (rtpStartPending).
+const RTPStartGrace = rtpStartGrace

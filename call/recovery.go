@@ -109,7 +109,7 @@ func (a *actor) resendAck() {
 	if a.c.dir != Inbound || a.acked == nil || a.state.current() != Ringing {
 		return
 	}
-	if err := a.sendAck(); err != nil {
+	if err := a.sendAck(nil, nil); err != nil {
 		a.c.log.Debug("Ack not sent again", "err", err)
 	}
 }
@@ -161,19 +161,19 @@ func (a *actor) restartICE() {
 		a.c.log.Info("ICE restart failed", "err", webrtcError("restarting ICE", err))
 		return
 	}
-	if err := a.sendDescription(offer); err != nil {
-		a.c.log.Info("ICE restart offer not sent; retrying", "err", err)
-		return
-	}
-	a.c.log.Debug("ICE restart offer sent")
+	a.sendDescription(offer)
 }
 
-func (a *actor) sendDescription(d webrtc.SessionDescription) error {
+// sendDescription sends the peer an ICE restart offer or answer.
+func (a *actor) sendDescription(d webrtc.SessionDescription) {
 	m, err := sdpMessage(mxp.PeerEvent, d)
 	if err != nil {
-		return err
+		a.c.log.Info("ICE restart description not sent", "err", err)
+		return
 	}
-	return a.sendNow(a.peer.channel, a.peer.fi, m)
+	a.post(a.peer.channel, a.peer.fi, m, holdsCandidates, func(a *actor, err error) {
+		a.c.log.Info("ICE restart description not sent; an offer is sent again while media is down", "err", err)
+	})
 }
 
 // onPeerEvent handles a PeerEvent: an ICE candidate, or a renegotiation
@@ -208,7 +208,8 @@ func (a *actor) renegotiate(d webrtc.SessionDescription) error {
 		if err := a.pc.SetLocalDescription(answer); err != nil {
 			return err
 		}
-		return a.sendDescription(answer)
+		a.sendDescription(answer)
+		return nil
 	case d.Type == webrtc.SDPTypeAnswer && a.c.dir == Outbound:
 		if a.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 			return fmt.Errorf("no offer pending (signaling state %v)", a.pc.SignalingState())

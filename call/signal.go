@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -38,20 +37,23 @@ type envelope struct {
 	self   peer
 }
 
-// send publishes m, from the call's instance, on channel, encrypted with
+// encode makes the frames of m, from the call's instance, encrypted with
 // the call's session key. to is the far-end device in its fi form; "" (not
 // known yet) sends no nvps.to, and neither do Leave, Cancel and Joined.
-func (e envelope) send(ctx context.Context, channel, to string, m *mxp.Message) error {
+func (e envelope) encode(to string, m *mxp.Message) ([]string, error) {
 	m.From(mxp.Sender{User: e.s.UserID(), Instance: e.self.instance, SignalChannel: e.self.channel})
 	m.Address(to)
-	frames, err := mxp.Encode(e.callID, e.key, m)
-	if err != nil {
-		return err
+	return mxp.Encode(e.callID, e.key, m)
+}
+
+// send publishes m on channel and returns once the server took it.
+func (e envelope) send(ctx context.Context, channel, to string, m *mxp.Message) error {
+	frames, err := e.encode(to, m)
+	if err == nil {
+		err = publishFrames(ctx, e.s, channel, frames)
 	}
-	for _, f := range frames {
-		if err := e.s.Publish(ctx, channel, f); err != nil {
-			return fmt.Errorf("sending %v: %w", m.Method, err)
-		}
+	if err != nil {
+		return fmt.Errorf("sending %v: %w", m.Method, err)
 	}
 	return nil
 }
@@ -60,11 +62,36 @@ func (a *actor) envelope() envelope {
 	return envelope{s: a.c.s, callID: a.c.id, key: a.key, self: a.self}
 }
 
-// sendNow sends m during the call, cancelled by Shutdown; the realtime
-// transport bounds it by the client's RequestTimeout.
-func (a *actor) sendNow(channel, to string, m *mxp.Message) error {
-	return a.envelope().send(a.ctl.ctx, channel, to, m)
+// post sends m on channel through the call's outbox (outbox.go), without
+// waiting; order says what it waits for there. Shutdown cancels it, and
+// the realtime transport bounds it by the client's RequestTimeout. failed,
+// if not nil, runs on the actor if m cannot be sent; else a failure is
+// logged.
+func (a *actor) post(channel, to string, m *mxp.Message, order sendOrder, failed func(*actor, error)) {
+	a.postThen(channel, to, m, order, nil, failed)
 }
+
+// postThen is post, with sent run on the actor once m is published.
+func (a *actor) postThen(channel, to string, m *mxp.Message, order sendOrder, sent func(*actor), failed func(*actor, error)) {
+	frames, err := a.envelope().encode(to, m)
+	if err != nil {
+		err = fmt.Errorf("sending %v: %w", m.Method, err)
+		if failed != nil {
+			failed(a, err)
+		} else {
+			a.c.log.Debug("message not sent", "method", m.Method, "err", err)
+		}
+		return
+	}
+	if a.out == nil {
+		a.out = newOutbox(a.ctl.ctx, a.c.s, a.c.inbox, a.c.log)
+	}
+	a.out.post(outgoing{channel: channel, method: m.Method, frames: frames, order: order, sent: sent, failed: failed})
+}
+
+// failCall is the failed callback of a message without which the call
+// cannot go on (Ack, Join).
+func failCall(a *actor, err error) { a.fail(err) }
 
 // startOutbound builds the offer and asks the server to route the call.
 func (a *actor) startOutbound(req ocra.CreateCallRequest) {
@@ -109,9 +136,7 @@ func (a *actor) startOutbound(req ocra.CreateCallRequest) {
 	}
 	a.setState(Progressing)
 	for _, cand := range a.localICE {
-		if a.sendCandidate(cand); a.ended() {
-			return
-		}
+		a.sendCandidate(cand)
 	}
 	a.localICE = nil
 	early := a.early
@@ -129,6 +154,10 @@ func (a *actor) onLocalCandidate(cand webrtc.ICECandidateInit) {
 	if len(a.local) < maxLocalCandidates {
 		a.local = append(a.local, cand)
 	}
+	if a.ackDue {
+		a.ack() // its answer carries the candidate
+		return
+	}
 	if a.key == nil {
 		if len(a.localICE) < maxLocalCandidates {
 			a.localICE = append(a.localICE, cand)
@@ -138,19 +167,18 @@ func (a *actor) onLocalCandidate(cand webrtc.ICECandidateInit) {
 	a.sendCandidate(cand)
 }
 
+// A candidate that cannot be sent is logged: it is sent again if the
+// channel comes back before media connects (resendLocal), and the peer's
+// checks may connect meanwhile.
 func (a *actor) sendCandidate(cand webrtc.ICECandidateInit) {
 	m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
-	if err == nil {
-		if a.c.dir == Outbound && !a.answered {
-			err = a.sendNow(a.virtual, "", m) // every device: no one to address yet
-		} else {
-			err = a.sendNow(a.peer.channel, a.peer.fi, m)
-		}
-	}
-	if err != nil {
-		// Sent again if the channel comes back before media connects
-		// (resendLocal); the peer's checks may connect meanwhile.
+	switch {
+	case err != nil:
 		a.c.log.Debug("ICE candidate not sent", "err", err)
+	case a.c.dir == Outbound && !a.answered:
+		a.post(a.virtual, "", m, candidate, nil) // every device: no one to address yet
+	default:
+		a.post(a.peer.channel, a.peer.fi, m, candidate, nil)
 	}
 }
 
@@ -164,9 +192,7 @@ func (a *actor) resendLocal() {
 		return
 	}
 	for _, cand := range a.local {
-		if a.sendCandidate(cand); a.ended() {
-			return
-		}
+		a.sendCandidate(cand)
 	}
 }
 
@@ -342,36 +368,21 @@ func (a *actor) onAck(m *mxp.Message) {
 	}
 }
 
-// sendGathered sends device d the local candidates gathered so far,
-// after the events already waiting in the inbox: each is a publish (a
-// round trip), and the device's own first candidate, which the
-// pre-connected call's ICE waits for, follows its Ack closely
-// (docs/benchmarks.md, issue 17). The device still gets them after its
-// Ack; once another device answered, it gets none.
+// sendGathered sends device d, after its Ack, the local candidates
+// gathered so far.
 func (a *actor) sendGathered(d *device) {
-	if len(a.local) == 0 {
-		return
+	to := d.fi
+	if to == "" {
+		to = mxp.FI(d.instance, mxp.DefaultSubInstance)
 	}
-	cands := slices.Clone(a.local)
-	a.c.inbox.Push(func(a *actor) {
-		if a.answered && a.peer.instance != d.instance {
+	for _, cand := range a.local {
+		m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
+		if err != nil {
+			a.c.log.Debug("ICE candidate not sent to an acking device", "err", err)
 			return
 		}
-		to := d.fi
-		if to == "" {
-			to = mxp.FI(d.instance, mxp.DefaultSubInstance)
-		}
-		for _, cand := range cands {
-			m, err := sdpMessage(mxp.PeerEvent, rtc.NewCandidate(cand))
-			if err == nil {
-				err = a.sendNow(d.channel, to, m)
-			}
-			if err != nil {
-				a.c.log.Debug("ICE candidate not sent to an acking device", "err", err)
-				return
-			}
-		}
-	})
+		a.post(d.channel, to, m, candidate, nil)
+	}
 }
 
 // preconnect makes answer, of device d, the remote description when d is
@@ -470,9 +481,9 @@ func (a *actor) join(d *device) {
 	}
 	joined := mxp.NewJoined(mxp.Client{FI: fi, FU: d.user, UserID: d.user, InstanceID: d.instance,
 		Channel: d.channel, Domain: mxp.ClientDomain})
-	if err := a.sendNow(a.virtual, "", joined); err != nil {
+	a.post(a.virtual, "", joined, plain, func(a *actor, err error) {
 		a.c.log.Info("other devices were not told of the answer", "err", err)
-	}
+	})
 }
 
 // remoteError is the error of a call that an Error message failed.
@@ -564,12 +575,14 @@ func (c *Controller) handleInvite(callID, payload string) {
 	}
 }
 
-// startInbound answers the offer at the WebRTC level, acknowledges the
-// call to the caller and lets it ring. The answer becomes the local
-// description before the Ack goes out: pion gathers on its own goroutines
-// while the Ack is published, so the first candidate follows the Ack
-// closely and the pre-connected caller's ICE need not wait for it
-// (docs/benchmarks.md, issue 17).
+// startInbound answers the offer at the WebRTC level; once the Ack is
+// sent (ack), the call rings. The answer becomes the local description at
+// once, so that pion gathers while the call is set up, and the Ack waits
+// for the first local candidate, at most ackCandidateWait, to carry it in
+// its answer: a pre-connecting caller then starts ICE as soon as the Ack
+// arrives, where a candidate sent after the Ack would come a publish
+// later (docs/decisions.md, issue 17). Under a relay-only policy the
+// first candidate is a TURN allocation away, so the Ack does not wait.
 func (a *actor) startInbound(in *invite) {
 	a.key, a.routed, a.peer, a.self = in.key, true, in.caller, a.localInstance()
 	a.mids = rtc.MediaIDs(in.offer.SDP)
@@ -578,25 +591,52 @@ func (a *actor) startInbound(in *invite) {
 	if err == nil {
 		err = a.startGathering(answer)
 	}
-	if err == nil {
-		a.acked = &answer
-		err = a.sendAck()
-	}
 	if err != nil {
 		a.fail(err)
 		return
 	}
-	a.ctl.incoming(a.c)
+	a.ackDue = true
+	if len(a.local) > 0 || a.c.s.PeerConfig().ICETransportPolicy == webrtc.ICETransportPolicyRelay {
+		a.ack()
+		return
+	}
+	a.ackTimer.arm(a, ackCandidateWait, a.ack)
+}
+
+// ackCandidateWait bounds how long an inbound call's Ack waits for the
+// first local candidate (startInbound); gathering a host candidate takes
+// well under a millisecond.
+const ackCandidateWait = 10 * time.Millisecond
+
+// ack sends the Ack of the inbound call, with the candidates gathered so
+// far in its answer; the call rings once the Ack is published, and fails
+// if it cannot be.
+func (a *actor) ack() {
+	if !a.ackDue || a.ended() {
+		return
+	}
+	a.ackDue = false
+	a.ackTimer.stop()
+	a.acked = a.pc.LocalDescription()
+	ring := func(a *actor) {
+		if !a.ended() {
+			a.ctl.incoming(a.c)
+		}
+	}
+	if err := a.sendAck(ring, failCall); err != nil {
+		a.fail(err)
+	}
 }
 
 // sendAck sends the caller the inbound call's Ack, which carries its
-// answer.
-func (a *actor) sendAck() error {
+// answer; sent runs once it is published, failed if it cannot be.
+func (a *actor) sendAck(sent func(*actor), failed func(*actor, error)) error {
 	ack, err := sdpMessage(mxp.Ack, a.acked)
-	if err == nil {
-		err = a.sendNow(a.peer.channel, a.peer.fi, ack)
+	if err != nil {
+		return err
 	}
-	return err
+	a.postThen(a.peer.channel, a.peer.fi, ack, holdsCandidates, sent, failed)
+	return nil
 }
 
 // answer: the local user answers the ringing inbound call.
@@ -606,14 +646,14 @@ func (a *actor) answer() error {
 	}
 	a.stampAccepted()
 	// Join carries the answer again, with bt "sdp" as 1.x peers expect.
+	// It is published after the call is Answered here: a Join that cannot
+	// be sent fails the call then.
 	join, err := sdpMessage(mxp.Join, a.pc.LocalDescription())
-	if err == nil {
-		err = a.sendNow(a.peer.channel, a.peer.fi, join)
-	}
 	if err != nil {
 		a.fail(err)
 		return fmt.Errorf("answering call %s: %w", a.c.id, err)
 	}
+	a.post(a.peer.channel, a.peer.fi, join, plain, failCall)
 	a.onAnswered()
 	return nil
 }

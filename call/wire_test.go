@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sinch-rtc-go/sinch"
 	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
+	"github.com/sinch-rtc-go/sinch/internal/rtc"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
 
@@ -248,4 +250,63 @@ func TestSessionKeySizes(t *testing.T) {
 			assert.NotEqual(t, reports["outbound"].ReportID, reports["inbound"].ReportID)
 		})
 	}
+}
+
+// TestCalleeAckCarriesItsFirstCandidate: the callee's Ack waits for its
+// first local ICE candidate and carries it in its answer, so that a caller
+// can start ICE when the Ack arrives; any candidate the callee sends in a
+// PeerEvent comes after the Ack (its Join may not: it is published at
+// once, and a caller keeps a Join that overtook the Ack).
+func TestCalleeAckCarriesItsFirstCandidate(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	bob := startClient(t, srv, "bob")
+	incoming := onIncoming(bob, answer)
+	alice := newRawPeer(t, srv, "alice")
+
+	key, _ := alice.call(t, "raw-call-ack", "bob")
+	in := next(t, incoming)
+	first := alice.next(t, key, mxp.Ack, mxp.PeerEvent)
+	require.Equal(t, mxp.Ack, first.m.Method, "no candidate before the Ack")
+	assert.Regexp(t, `(?m)^a=candidate:`, sdpOf(t, first.m.Body), "the Ack's answer carries a candidate")
+	require.NoError(t, in.call.Hangup())
+	in.rec.waitEnded(t)
+}
+
+// TestHangupDoesNotWaitForTheFarEndsFirstPacket: a call whose media is up
+// but whose far end has sent no RTP yet (a raw callee whose peer
+// connection connects and sends nothing) is hung up at once: Hangup and
+// the call's end do not wait the grace that closing its peer connection
+// waits for pion's RTP start, which happens in the background (goleak
+// checks it ends).
+func TestHangupDoesNotWaitForTheFarEndsFirstPacket(t *testing.T) {
+	srv := ocratest.NewServer()
+	defer srv.Close()
+	alice := startClient(t, srv, "alice")
+	bob := newRawPeer(t, srv, "bob")
+
+	out, rec := dial(t, alice, "bob", nil)
+	inv := bob.nextInvite(t)
+	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
+	require.NoError(t, err)
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pc.Close() })
+	require.NoError(t, pc.SetRemoteDescription(inv.offer))
+	answer, err := pc.CreateAnswer(nil)
+	require.NoError(t, err)
+	gathered := webrtc.GatheringCompletePromise(pc)
+	require.NoError(t, pc.SetLocalDescription(answer))
+	<-gathered
+	for _, method := range []mxp.Method{mxp.Ack, mxp.Join} {
+		m, err := mxp.NewSDP(method, pc.LocalDescription())
+		require.NoError(t, err)
+		bob.send(t, inv.m.FromSignalChannel, inv.callID, inv.sessionKey, inv.m.FromID, m)
+	}
+	rec.waitEstablished(t)
+
+	start := time.Now()
+	require.NoError(t, out.Hangup())
+	require.Less(t, time.Since(start), call.RTPStartGrace, "Hangup waited for the far end's first packet")
+	rec.waitEnded(t)
 }

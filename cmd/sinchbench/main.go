@@ -47,7 +47,10 @@
 // pipeline (rtc.AudioSender and rtc.AudioReceiver) and the same counting
 // sources and sinks. Its setup time runs from creating the peer connections
 // to the offerer's Connected state, the analogue of the SDK caller's
-// OnCallEstablished.
+// OnCallEstablished. A raw pair is connected and closed after each SDK
+// call of a loopback setup run, once that call ended on both sides and
+// both its reports reached the server, so that the two are measured on
+// the same machine at the same time and neither shares it with the other.
 package main
 
 import (

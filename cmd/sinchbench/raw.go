@@ -13,34 +13,16 @@ import (
 	"github.com/sinch-rtc-go/sinch/internal/rtc"
 )
 
-// measureRawSetup connects n pairs of raw peer connections one after
-// another (and one before them, not counted, to warm up), closing each
-// pair before the next.
-func measureRawSetup(ctx context.Context, n int) (latency, error) {
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true, PCMUOnly: pcmuOnly})
-	if err != nil {
-		return latency{}, err
-	}
-	took := make([]time.Duration, 0, n)
-	for i := range n + 1 {
-		p, d, err := connectRawPair(ctx, api, nil)
-		if err != nil {
-			return latency{}, err
-		}
-		if err := p.close(); err != nil {
-			return latency{}, err
-		}
-		if i > 0 {
-			took = append(took, d)
-		}
-	}
-	return summarize(took), nil
+// rawAPI is the API of raw pion's peer connections: the SDK's, on
+// loopback, with the run's codecs.
+func rawAPI() (*webrtc.API, error) {
+	return rtc.NewAPI(rtc.Config{Loopback: true, PCMUOnly: pcmuOnly})
 }
 
 // measureRawMedia is measureMedia with pairs of raw peer connections in
 // place of calls.
 func measureRawMedia(ctx context.Context, calls int, d time.Duration) (_ mediaStats, err error) {
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true, PCMUOnly: pcmuOnly})
+	api, err := rawAPI()
 	if err != nil {
 		return mediaStats{}, err
 	}

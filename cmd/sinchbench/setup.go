@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/ocratest"
 )
@@ -15,7 +17,6 @@ type setupReport struct {
 	// Runs are a run per transport on loopback, then a run per transport
 	// with latency added.
 	Runs []setupRun `json:"runs"`
-	Raw  *latency   `json:"raw,omitempty"`
 	// RatioPubNub* are PubNub / WebSocket on loopback; zero unless both
 	// were measured.
 	RatioPubNubMedian float64 `json:"ratio_pubnub_websocket_median,omitempty"`
@@ -32,6 +33,10 @@ type setupRun struct {
 	// zero: it answered at once, in OnIncomingCall.
 	RingMS float64 `json:"ring_ms,omitempty"`
 	SDK    latency `json:"sdk"`
+	// Raw is raw pion's setup (measureRawSetup's pairs), a pair after each
+	// of the run's calls, so that both see the same machine; nil without
+	// the raw part, and with latency.
+	Raw *latency `json:"raw,omitempty"`
 	// Phases are the medians, in milliseconds, of when the caller's call
 	// reached each step (call.Details), counted from its StartedTime.
 	Phases setupPhases `json:"sdk_phases_ms"`
@@ -61,8 +66,13 @@ type setupPhases struct {
 // measureSetup places n calls one after another between two clients of a
 // server made with opts (and one call before them, not counted, to warm
 // up); the callee answers in OnIncomingCall, or after letting the call ring
-// for ring. Each call is hung up, on both sides, before the next.
-func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocratest.Option) (_ *setupRun, err error) {
+// for ring. Each call is hung up once media flows both ways, and ended on
+// both sides with both call reports at the server, before the next: as a raw pair is closed before
+// the next (measureRawSetup), no call's setup shares the machine with the
+// one before it. With a raw API, a pair of raw peer connections of it is
+// connected and closed after each call (connectRawPair), its time in the
+// run's Raw.
+func measureSetup(ctx context.Context, n int, ring time.Duration, raw *webrtc.API, opts ...ocratest.Option) (_ *setupRun, err error) {
 	srv := ocratest.NewServer(opts...)
 	defer release(&err, func() error { return closeServer(srv) })
 	clients, _, err := startClients(ctx, srv, "setup", 2, 2)
@@ -73,8 +83,17 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocrate
 	caller, callee := clients[0], clients[1]
 	calleeEnded := make(chan struct{}, 1)
 	answering := make(chan time.Time, 1) // when the callee called Answer
+	// Media flowing: each side got the other's first packet (a call is hung
+	// up only then, as a call with a person on it would be; one hung up
+	// before closes its peer connection a second later, in the background,
+	// in the CPU of the calls that follow: see closeMedia in package call).
+	flowing := make(chan struct{}, 2)
+	onTrack := func(*call.Call, *call.RemoteTrack) { flowing <- struct{}{} }
 	listen := func(c *call.Call) {
-		c.AddListener(&call.ListenerFuncs{OnCallEndedFunc: func(*call.Call) { calleeEnded <- struct{}{} }})
+		c.AddListener(&call.ListenerFuncs{
+			OnCallEndedFunc:   func(*call.Call) { calleeEnded <- struct{}{} },
+			OnRemoteTrackFunc: onTrack,
+		})
 	}
 	if ring > 0 {
 		callee.CallController().AddListener(&call.ControllerListenerFuncs{
@@ -93,17 +112,37 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocrate
 		})
 	}
 
-	var took, answerToEstablished []time.Duration
+	var took, rawTook, answerToEstablished []time.Duration
 	var phases [4][]time.Duration
 	for i := range n + 1 {
-		c, d, err := dial(ctx, caller, callee.UserID(), nil)
+		c, d, err := dial(ctx, caller, callee.UserID(), func(c *call.Call) {
+			c.AddListener(&call.ListenerFuncs{OnRemoteTrackFunc: onTrack})
+		})
 		if err != nil {
 			return nil, err
+		}
+		if err := awaitMedia(ctx, flowing); err != nil {
+			return nil, fmt.Errorf("%s: %w", c, err)
 		}
 		details := c.Details()
 		answeredAt := <-answering // the callee answered before the caller was established
 		if err := hangup(ctx, c, calleeEnded); err != nil {
 			return nil, err
+		}
+		if err := awaitReports(ctx, srv, 2*(i+1)); err != nil {
+			return nil, err
+		}
+		if raw != nil {
+			p, d, err := connectRawPair(ctx, raw, nil)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.close(); err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				rawTook = append(rawTook, d)
+			}
 		}
 		if i == 0 {
 			continue
@@ -114,12 +153,17 @@ func measureSetup(ctx context.Context, n int, ring time.Duration, opts ...ocrate
 			phases[j] = append(phases[j], t.Sub(details.StartedTime))
 		}
 	}
-	return &setupRun{RingMS: ms(ring), SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
+	run := &setupRun{RingMS: ms(ring), SDK: summarize(took), AnswerToEstablished: summarize(answerToEstablished), Phases: setupPhases{
 		Progressing: summarize(phases[0]).MedianMS,
 		Ringing:     summarize(phases[1]).MedianMS,
 		Answered:    summarize(phases[2]).MedianMS,
 		Established: summarize(phases[3]).MedianMS,
-	}}, nil
+	}}
+	if raw != nil {
+		r := summarize(rawTook)
+		run.Raw = &r
+	}
+	return run, nil
 }
 
 // answerCalls makes client answer every incoming call at once, in
@@ -165,6 +209,34 @@ func dial(ctx context.Context, caller *benchClient, user string, prepare func(*c
 		_ = c.Hangup()
 		return nil, 0, fmt.Errorf("%s was not established: %w", c, ctx.Err())
 	}
+}
+
+// awaitMedia waits until both sides of a call got the other's first packet.
+func awaitMedia(ctx context.Context, flowing <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	for range 2 {
+		select {
+		case <-flowing:
+		case <-ctx.Done():
+			return fmt.Errorf("no media both ways: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// awaitReports waits until srv has n call reports.
+func awaitReports(ctx context.Context, srv *ocratest.Server, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	for len(srv.Reports()) < n {
+		select {
+		case <-time.After(100 * time.Microsecond):
+		case <-ctx.Done():
+			return fmt.Errorf("%d call reports at the server, want %d: %w", len(srv.Reports()), n, ctx.Err())
+		}
+	}
+	return nil
 }
 
 // hangup hangs c up and waits until the callee's side ended too, as

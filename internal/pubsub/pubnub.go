@@ -29,6 +29,10 @@ const (
 	// emptyPollPace is the least time between two polls whose replies
 	// were empty (PubNub holds an empty poll for minutes).
 	emptyPollPace = 20 * time.Millisecond
+	// maxIdlePublishConns is how many idle connections the conn's own
+	// transport keeps for publishes: a call publishes the frames of its
+	// messages at once (an Ack and a Join, two frames each).
+	maxIdlePublishConns = 4
 )
 
 // PubNubConn is the realtime channel over PubNub's REST protocol
@@ -107,6 +111,7 @@ func DialPubNub(ctx context.Context, o PubNubOptions) (*PubNubConn, error) {
 		rt = o.HTTPClient.Transport
 	} else {
 		c.owned = http.DefaultTransport.(*http.Transport).Clone()
+		c.owned.MaxIdleConnsPerHost = maxIdlePublishConns + 2
 		rt = c.owned
 	}
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
