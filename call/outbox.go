@@ -14,10 +14,9 @@ import (
 
 // outbox publishes a call's messages, each on a goroutine of its own, so
 // that the actor never waits for the network. A publish is a round trip
-// to the realtime server: a callee whose actor published its Ack itself
-// could send neither the ICE candidate it gathered meanwhile nor its Join
-// before the Ack's round trips, and could not take the caller's
-// candidates.
+// to the realtime server: a callee whose actor published its two-frame
+// Ack itself took two round trips before it could send the ICE candidate
+// gathered meanwhile, or take the caller's candidates.
 //
 // A message is published as soon as it is posted, the frames of one
 // message at once: receivers join parts in any order, and Sinch 1.x hands
