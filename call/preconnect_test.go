@@ -260,13 +260,7 @@ func TestBadAcksDoNotFailTheCall(t *testing.T) {
 // applied at its Ack; its candidates follow at once, except one for a
 // media section the offer does not have.
 func TestCandidateOfUnknownMediaIsDropped(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
-	alice := startClient(t, srv, "alice")
-	bob := newRawPeer(t, srv, "bob")
-
-	out, rec := dial(t, alice, "bob", nil)
-	inv := bob.nextInvite(t)
+	out, rec, bob, inv := callRawPeer(t)
 	callerChannel := inv.m.FromSignalChannel
 	ack, err := mxp.NewSDP(mxp.Ack, answerTo(t, inv.offer))
 	require.NoError(t, err)

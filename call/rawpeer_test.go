@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sinch-rtc-go/sinch/call"
 	"github.com/sinch-rtc-go/sinch/internal/mxp"
 	"github.com/sinch-rtc-go/sinch/internal/ocra"
 	"github.com/sinch-rtc-go/sinch/internal/pubsub"
@@ -221,6 +222,20 @@ func newOffer(t *testing.T) webrtc.SessionDescription {
 	offer, err := pc.CreateOffer(nil)
 	require.NoError(t, err)
 	return offer
+}
+
+// callRawPeer starts a server, a client of alice and a raw peer of bob,
+// and places a call from alice to bob: it returns alice's call, its
+// recorder, the raw peer and the Invite it got. The server closes, and
+// the client terminates, at the end of the test.
+func callRawPeer(t *testing.T) (*call.Call, *recorder, *rawPeer, inviteOf) {
+	t.Helper()
+	srv := ocratest.NewServer()
+	t.Cleanup(srv.Close)
+	alice := startClient(t, srv, "alice")
+	bob := newRawPeer(t, srv, "bob")
+	out, rec := dial(t, alice, "bob", nil)
+	return out, rec, bob, bob.nextInvite(t)
 }
 
 // call places a call from the raw peer to user through the server's REST

@@ -280,13 +280,7 @@ func TestCalleeAckCarriesItsFirstCandidate(t *testing.T) {
 // waits for pion's RTP start, which happens in the background (goleak
 // checks it ends).
 func TestHangupDoesNotWaitForTheFarEndsFirstPacket(t *testing.T) {
-	srv := ocratest.NewServer()
-	defer srv.Close()
-	alice := startClient(t, srv, "alice")
-	bob := newRawPeer(t, srv, "bob")
-
-	out, rec := dial(t, alice, "bob", nil)
-	inv := bob.nextInvite(t)
+	out, rec, bob, inv := callRawPeer(t)
 	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
 	require.NoError(t, err)
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
