@@ -257,10 +257,14 @@ func (c *Call) deliverHeld() {
 // whose delivery to the call's other listeners is under way.
 func (c *Call) RemoveListener(l Listener) { c.listeners.Remove(l) }
 
-// Answer answers a ringing inbound call. It fails with an error wrapping
-// ErrInvalidOperation on an outbound call and on a call that is not ringing,
-// one wrapping ErrCallEnded too on an ended call, and one wrapping
-// ErrClientTerminated when the client terminated before or while it ran.
+// Answer answers a ringing inbound call. It returns once the call is
+// answered here, without waiting for the network: the Join that tells the
+// caller is published in the background, and if it cannot be, the call
+// ends with the error (OnCallEnded, Details().Error). It fails with an
+// error wrapping ErrInvalidOperation on an outbound call and on a call
+// that is not ringing, one wrapping ErrCallEnded too on an ended call, and
+// one wrapping ErrClientTerminated when the client terminated before or
+// while it ran.
 func (c *Call) Answer() error {
 	const op = "answer"
 	if err := c.live(op); err != nil {
