@@ -39,12 +39,31 @@ func newStreams() *streams {
 	return &streams{ctx: ctx, stop: stop}
 }
 
-func (m *streams) spawn(f func()) {
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		f()
-	}()
+func (m *streams) spawn(f func()) { m.wg.Go(f) }
+
+// every runs f every d on a media goroutine until the media stops or f
+// returns false.
+func (m *streams) every(d time.Duration, f func() bool) {
+	m.spawn(func() {
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		for {
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if !f() {
+				return
+			}
+		}
+	})
+}
+
+// iceConnected reports whether pc's ICE transport is up.
+func iceConnected(pc *webrtc.PeerConnection) bool {
+	ice := pc.ICEConnectionState()
+	return ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted
 }
 
 // mediaStopGrace bounds how long a call that ends waits for its media
@@ -395,33 +414,24 @@ func (a *actor) play(rt remoteTrack) {
 func (a *actor) watchQuality() {
 	c, m, pc, stats := a.c, a.media, a.pc, a.stats
 	cfg := defaultQuality
-	m.spawn(func() {
-		monitor := newQualityMonitor(cfg)
-		tick := time.NewTicker(cfg.interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-m.ctx.Done():
-				return
-			case <-tick.C:
-			}
-			ice := pc.ICEConnectionState()
-			connected := ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted
-			st := stats.collect()
-			if m.audio != nil && st.Audio.RemoteRoundTripTime > 0 { // a receiver report came
-				// Opus's in-band FEC sized for the loss the far end sees,
-				// at least 5 % so that a first loss is covered.
-				m.audio.SetPacketLoss(max(int(math.Round(100*st.Audio.RemoteFractionLost)), 5))
-			}
-			for _, e := range monitor.sample(st, connected) {
-				c.log.Debug("call quality", "warning", e.Warning, "type", e.Type, "media", e.Media)
-				c.emit(func(l Listener) {
-					if ql, ok := l.(QualityWarningListener); ok {
-						ql.OnCallQualityWarningEvent(c, e)
-					}
-				})
-			}
+	monitor := newQualityMonitor(cfg)
+	m.every(cfg.interval, func() bool {
+		connected := iceConnected(pc)
+		st := stats.collect()
+		if m.audio != nil && st.Audio.RemoteRoundTripTime > 0 { // a receiver report came
+			// Opus's in-band FEC sized for the loss the far end sees,
+			// at least 5 % so that a first loss is covered.
+			m.audio.SetPacketLoss(max(int(math.Round(100*st.Audio.RemoteFractionLost)), 5))
 		}
+		for _, e := range monitor.sample(st, connected) {
+			c.log.Debug("call quality", "warning", e.Warning, "type", e.Type, "media", e.Media)
+			c.emit(func(l Listener) {
+				if ql, ok := l.(QualityWarningListener); ok {
+					ql.OnCallQualityWarningEvent(c, e)
+				}
+			})
+		}
+		return true
 	})
 }
 

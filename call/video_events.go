@@ -1,10 +1,6 @@
 package call
 
-import (
-	"time"
-
-	"github.com/pion/webrtc/v4"
-)
+import "time"
 
 // VideoTrackListener is an optional interface of a Listener: it is told
 // when the remote video of a call pauses and resumes, as the Android SDK's
@@ -86,38 +82,28 @@ func (v *videoActivity) sample(packets uint64, connected bool, now time.Time) vi
 // and resumes, while the media runs. Call it once the video receiver runs.
 func (a *actor) watchRemoteVideo() {
 	c, m, pc, stats := a.c, a.media, a.pc, a.stats
-	m.spawn(func() {
-		activity := newVideoActivity(RemoteVideoPauseAfter, time.Now())
-		tick := time.NewTicker(videoCheckInterval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-m.ctx.Done():
-				return
-			case <-tick.C:
-			}
-			packets, ok := stats.videoPackets()
-			if !ok {
-				return // the media closed
-			}
-			ice := pc.ICEConnectionState()
-			connected := ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted
-			switch activity.sample(packets, connected, time.Now()) {
-			case videoPausedNow:
-				c.log.Debug("remote video paused")
-				c.emit(func(l Listener) {
-					if vl, ok := l.(VideoTrackListener); ok {
-						vl.OnVideoTrackPaused(c)
-					}
-				})
-			case videoResumedNow:
-				c.log.Debug("remote video resumed")
-				c.emit(func(l Listener) {
-					if vl, ok := l.(VideoTrackListener); ok {
-						vl.OnVideoTrackResumed(c)
-					}
-				})
-			}
+	activity := newVideoActivity(RemoteVideoPauseAfter, time.Now())
+	m.every(videoCheckInterval, func() bool {
+		packets, ok := stats.videoPackets()
+		if !ok {
+			return false // the media closed
 		}
+		switch activity.sample(packets, iceConnected(pc), time.Now()) {
+		case videoPausedNow:
+			c.log.Debug("remote video paused")
+			c.emit(func(l Listener) {
+				if vl, ok := l.(VideoTrackListener); ok {
+					vl.OnVideoTrackPaused(c)
+				}
+			})
+		case videoResumedNow:
+			c.log.Debug("remote video resumed")
+			c.emit(func(l Listener) {
+				if vl, ok := l.(VideoTrackListener); ok {
+					vl.OnVideoTrackResumed(c)
+				}
+			})
+		}
+		return true
 	})
 }
